@@ -1,0 +1,20 @@
+"""callsim: discrete-event simulation of call-centre ACD/IVR routing, built on SimPy."""
+
+from callsim.builders import erlang_scenario
+from callsim.config import Scenario, load_scenario
+from callsim.errors import CallsimError, ConfigError
+from callsim.experiment import BatchResult, run_batch, simulate
+from callsim.metrics import ReplicationResult
+
+__all__ = [
+    "BatchResult",
+    "CallsimError",
+    "ConfigError",
+    "ReplicationResult",
+    "erlang_scenario",
+    "Scenario",
+    "load_scenario",
+    "run_batch",
+    "simulate",
+]
+__version__ = "0.1.0"

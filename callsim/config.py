@@ -1,0 +1,782 @@
+"""Scenario files: the YAML schema, safe loading, overrides and clean error messages.
+
+Owns the *description* of a call centre as validated, immutable pydantic models.
+Imports only :mod:`callsim.errors` from callsim; it never imports the model. The
+:mod:`callsim.scenario` module turns a validated :class:`Scenario` into the plain
+objects the simulation runs on.
+
+Units: every duration is in seconds. A duration may be written as a number of
+seconds or as a string with a unit (``"90s"``, ``"30min"``, ``"8h"``, ``"1d"``);
+clock times are ``"HH:MM"`` and may run past 24:00 only as a shift end (``"25:00"``).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from callsim.errors import ConfigError
+
+# --------------------------------------------------------------------------- units
+
+_DURATION_RE = re.compile(
+    r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(s|sec|min|m|h|hr|d|day|days)?\s*$"
+)
+_UNIT_SECONDS = {None: 1.0, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0,
+                 "hr": 3600.0, "d": 86400.0, "day": 86400.0, "days": 86400.0}
+
+
+def parse_duration(value: Any) -> Any:
+    """Turn ``"30min"``-style strings into seconds; leave numbers to pydantic."""
+    if isinstance(value, str):
+        m = _DURATION_RE.match(value)
+        if not m:
+            raise ValueError(
+                f"{value!r} is not a duration; write seconds (90) or a number with a unit "
+                "(90s, 30min, 8h, 1d)"
+            )
+        return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    return value
+
+
+def parse_clock(value: Any) -> Any:
+    """Turn ``"HH:MM"`` into seconds since midnight."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if not m or int(m.group(2)) >= 60 or int(m.group(1)) > 48:
+            raise ValueError(f"{value!r} is not a clock time; write HH:MM, e.g. 09:00")
+        return int(m.group(1)) * 3600.0 + int(m.group(2)) * 60.0
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a clock time; write it as a quoted \"HH:MM\"")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, allow_inf_nan=False)]
+PositiveDuration = Annotated[
+    float, BeforeValidator(parse_duration), Field(gt=0, allow_inf_nan=False)
+]
+Clock = Annotated[float, BeforeValidator(parse_clock), Field(ge=0, le=48 * 3600)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
+
+
+class Strict(BaseModel):
+    """Base of every config model: unknown keys are errors; objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+# ------------------------------------------------------------------ distributions
+
+
+class ExponentialCfg(Strict):
+    """Exponential distribution."""
+
+    dist: Literal["exponential"]
+    mean: PositiveDuration
+    """Mean (seconds)."""
+
+
+class LognormalCfg(Strict):
+    """Lognormal distribution given by mean and coefficient of variation."""
+
+    dist: Literal["lognormal"]
+    mean: PositiveDuration
+    """Mean (seconds)."""
+    cv: Annotated[float, Field(gt=0, le=20)]
+    """Coefficient of variation (standard deviation / mean)."""
+
+
+class GammaCfg(Strict):
+    """Gamma distribution given by mean and coefficient of variation."""
+
+    dist: Literal["gamma"]
+    mean: PositiveDuration
+    """Mean (seconds)."""
+    cv: Annotated[float, Field(gt=0, le=20)]
+    """Coefficient of variation; shape = 1/cv²."""
+
+
+class WeibullCfg(Strict):
+    """Weibull distribution."""
+
+    dist: Literal["weibull"]
+    shape: Annotated[float, Field(gt=0)]
+    """Shape k (1 = exponential; < 1 = decreasing hazard)."""
+    scale: PositiveDuration
+    """Scale λ (seconds)."""
+
+
+class DeterministicCfg(Strict):
+    """A fixed duration. A bare number where a distribution is expected means this."""
+
+    dist: Literal["deterministic"]
+    value: Duration
+    """The duration (seconds)."""
+
+
+class UniformCfg(Strict):
+    """Uniform distribution on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: Duration
+    """Lower bound (seconds)."""
+    high: Duration
+    """Upper bound (seconds)."""
+
+    @model_validator(mode="after")
+    def _order(self) -> UniformCfg:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+
+class EmpiricalCfg(Strict):
+    """Resample observed durations: inline ``values`` or a ``file`` (one number per line,
+    or a CSV with a ``column``)."""
+
+    dist: Literal["empirical"]
+    values: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    """Observed durations (seconds)."""
+    file: str | None = None
+    """Path to a file of durations, relative to the scenario file."""
+    column: str | None = None
+    """Column of a CSV file to read (default: the only column)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> EmpiricalCfg:
+        if (self.values is None) == (self.file is None):
+            raise ValueError("give exactly one of 'values' or 'file'")
+        if self.values is not None and len(self.values) == 0:
+            raise ValueError("'values' is empty; give at least one duration")
+        return self
+
+
+DistributionCfg = Annotated[
+    ExponentialCfg | LognormalCfg | GammaCfg | WeibullCfg | DeterministicCfg | UniformCfg
+    | EmpiricalCfg,
+    Field(discriminator="dist"),
+]
+DIST_NAMES = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "uniform",
+              "empirical")
+
+
+def _number_as_deterministic(value: Any) -> Any:
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        try:
+            return {"dist": "deterministic", "value": parse_duration(value)}
+        except ValueError:
+            return value
+    return value
+
+
+Dist = Annotated[DistributionCfg, BeforeValidator(_number_as_deterministic)]
+
+# ------------------------------------------------------------------------ horizon
+
+
+class Horizon(Strict):
+    """When the simulated period starts, how long it lasts and how it is reported."""
+
+    start: Clock = 0.0
+    """Clock time at which the simulation starts ("HH:MM")."""
+    length: PositiveDuration = 86400.0
+    """Length of the period in which calls arrive (e.g. 24h, 7d)."""
+    warmup: Duration = 0.0
+    """Calls arriving in this first part are simulated but left out of the KPIs."""
+    interval: PositiveDuration = 3600.0
+    """Reporting interval (15min, 30min or 60min are usual); must divide a day."""
+    drain_limit: PositiveDuration = 86400.0
+    """After the last arrival the run goes on until every call has ended, at most this long."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Horizon:
+        if self.warmup >= self.length:
+            raise ValueError(
+                f"warmup ({self.warmup:g} s) must be shorter than length ({self.length:g} s)"
+            )
+        if self.interval < 60 or (86400.0 / self.interval) % 1 != 0:
+            raise ValueError(
+                f"interval {self.interval:g} s must be at least 60 s and divide a day "
+                "(allowed e.g. 15min, 30min, 60min)"
+            )
+        return self
+
+
+# ----------------------------------------------------------------------- arrivals
+
+
+class CsvProfile(Strict):
+    """Calls per interval read from a CSV file, as an ACD report exports them."""
+
+    path: str
+    """Path to the CSV file, relative to the scenario file."""
+    column: str = "calls"
+    """Column holding the number of calls in each interval."""
+    interval: PositiveDuration = 3600.0
+    """Length of each row's interval."""
+
+
+class RateProfile(Strict):
+    """A Poisson arrival rate: constant or piecewise constant over the day.
+
+    Give exactly one of ``rate``, ``per_interval``, ``daily_volume`` or ``csv``. Profiles
+    start at 00:00 of the first day; one that covers a day repeats every day.
+    """
+
+    rate: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    """Constant arrival rate, calls per hour."""
+    per_interval: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    """Expected calls in each interval of length ``interval``, from 00:00."""
+    interval: PositiveDuration = 3600.0
+    """Length of each ``per_interval`` entry."""
+    daily_volume: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    """Expected calls per day, spread over the day by ``hourly_shape`` (flat if absent)."""
+    hourly_shape: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    """24 relative weights, one per clock hour; normalised to sum to 1."""
+    csv: CsvProfile | None = None
+    """Expected calls per interval read from a CSV file."""
+    scale: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
+    """Multiplies the whole profile (a what-if: 1.2 = 20 % more calls)."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RateProfile:
+        given = [k for k in ("rate", "per_interval", "daily_volume", "csv")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of rate, per_interval, daily_volume, csv "
+                f"(got {', '.join(given) if given else 'none'})"
+            )
+        if self.hourly_shape is not None:
+            if self.daily_volume is None:
+                raise ValueError("hourly_shape is only used with daily_volume")
+            if len(self.hourly_shape) != 24:
+                raise ValueError(
+                    f"hourly_shape has {len(self.hourly_shape)} entries; it needs 24 (one per hour)"
+                )
+            if sum(self.hourly_shape) <= 0:
+                raise ValueError("hourly_shape sums to 0; give positive weights")
+        if self.per_interval is not None:
+            if not self.per_interval:
+                raise ValueError("per_interval is empty")
+            if (86400.0 / self.interval) % 1 != 0:
+                raise ValueError(f"interval {self.interval:g} s must divide a day")
+        return self
+
+
+class Arrivals(RateProfile):
+    """How calls arrive: a total with a call-type ``mix``, or one profile per call type.
+
+    Either give a total profile (the RateProfile keys) plus ``mix``, or give
+    ``by_call_type`` only.
+    """
+
+    # Re-declared so that a `by_call_type` form can leave every total field out.
+    mix: dict[Name, Annotated[float, Field(ge=0, le=1)]] | None = None
+    """Share of the total per call type; must sum to 1."""
+    by_call_type: dict[Name, RateProfile] | None = None
+    """A separate arrival profile (and random stream) per call type."""
+    overdispersion: Annotated[float, Field(ge=0, le=2)] = 0.0
+    """Coefficient of variation of a gamma daily busyness factor (0 = plain Poisson)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_type_skips_total(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "by_call_type" in data:
+            total = {"rate", "per_interval", "daily_volume", "csv", "hourly_shape", "mix"}
+            clash = sorted(total & set(data))
+            if clash:
+                raise ValueError(
+                    f"by_call_type cannot be combined with {', '.join(clash)}; "
+                    "give per-type profiles or a total with a mix, not both"
+                )
+            return {**data, "rate": 1.0}  # placeholder, never used with by_call_type
+        return data
+
+    @model_validator(mode="after")
+    def _mix(self) -> Arrivals:
+        if self.by_call_type is None:
+            if self.mix is None:
+                raise ValueError("a total arrival profile needs a 'mix' (share per call type)")
+            total = sum(self.mix.values())
+            if not math.isclose(total, 1.0, abs_tol=1e-6):
+                raise ValueError(f"mix shares sum to {total:.6g}; they must sum to 1")
+        return self
+
+
+# --------------------------------------------------------------------- call types
+
+
+class CallTypeCfg(Strict):
+    """What a caller needs, and how long it takes."""
+
+    handle_time: Dist
+    """Agent talk time (seconds)."""
+    after_call_work: Dist | None = None
+    """Wrap-up after the caller hangs up: the agent stays busy (seconds)."""
+    patience: Dist | None = None
+    """How long the caller waits in queue before hanging up; null = never abandons."""
+    queue_capacity: Annotated[int, Field(ge=0)] | None = None
+    """Most calls that may wait in this call type's queue; a call finding it full is blocked."""
+    description: str = ""
+    """Free text."""
+
+
+# -------------------------------------------------------------------- agent pools
+
+
+class Shift(Strict):
+    """A daily shift: ``agents`` work from ``start`` to ``end`` (may pass midnight)."""
+
+    start: Clock
+    """Clock time the shift starts."""
+    end: Clock
+    """Clock time it ends; earlier than start means the next day (18:00-01:00)."""
+    agents: Annotated[int, Field(ge=0)]
+    """Headcount on this shift."""
+
+    @model_validator(mode="after")
+    def _span(self) -> Shift:
+        if self.start >= 86400:
+            raise ValueError("shift start must be before 24:00")
+        if self.end == self.start:
+            raise ValueError("shift start and end are equal")
+        return self
+
+
+class Staffing(Strict):
+    """How many agents a pool has over time: give exactly one of the three forms."""
+
+    agents: Annotated[int, Field(ge=0)] | None = None
+    """A constant headcount."""
+    per_interval: list[Annotated[int, Field(ge=0)]] | None = None
+    """Headcount per interval of length ``interval`` from 00:00 of the first day; one day
+    of entries repeats daily, otherwise it must cover the horizon."""
+    interval: PositiveDuration = 3600.0
+    """Length of each ``per_interval`` entry."""
+    shifts: list[Shift] | None = None
+    """Daily shifts; headcounts of overlapping shifts add up."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_int(cls, data: Any) -> Any:
+        if isinstance(data, int) and not isinstance(data, bool):
+            return {"agents": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Staffing:
+        given = [k for k in ("agents", "per_interval", "shifts") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of agents, per_interval, shifts "
+                f"(got {', '.join(given) if given else 'none'})"
+            )
+        if self.per_interval is not None and (86400.0 / self.interval) % 1 != 0:
+            raise ValueError(f"interval {self.interval:g} s must divide a day")
+        return self
+
+
+class PoolCfg(Strict):
+    """A group of agents with the same skills and schedule."""
+
+    skills: list[Name] = Field(min_length=1)
+    """Call types these agents can answer, in the order they prefer them."""
+    staffing: Staffing
+    """Headcount over time."""
+    description: str = ""
+    """Free text."""
+
+
+# ------------------------------------------------------------------ queue and KPIs
+
+
+class QueueCfg(Strict):
+    """System-wide queue rules."""
+
+    capacity: Annotated[int, Field(ge=0)] | None = None
+    """Most calls that may wait in all queues together; a call finding them full is
+    disconnected with a message (outcome ``blocked``). null = no limit."""
+    short_abandon: Duration = 0.0
+    """Callers who hang up within this many seconds of reaching the queue are
+    ``short_abandons``, left out of ``offered``."""
+
+
+class KpiCfg(Strict):
+    """Which service-level thresholds to report."""
+
+    service_levels: list[PositiveDuration] = Field(default_factory=lambda: [20.0], min_length=1)
+    """Thresholds t (seconds) for sl_<t> and sla_<t>."""
+
+
+# ------------------------------------------------------------------------ scenario
+
+
+class Scenario(Strict):
+    """A call centre: when calls arrive, what they need, who answers them and how."""
+
+    name: str = "scenario"
+    """Short name shown in tables."""
+    description: str = ""
+    """Free text."""
+    horizon: Horizon = Field(default_factory=Horizon)
+    """Simulated period and reporting interval."""
+    call_types: dict[Name, CallTypeCfg] = Field(min_length=1)
+    """Call types by name."""
+    arrivals: Arrivals
+    """Arrival process."""
+    pools: dict[Name, PoolCfg] = Field(min_length=1)
+    """Agent pools by name."""
+    routing: dict[Name, list[Name]] | None = None
+    """For each call type, the pools that may answer it in preference order. Default:
+    every pool with the skill, in the order the pools are listed."""
+    queue: QueueCfg = Field(default_factory=QueueCfg)
+    """Queue capacity and short-abandon threshold."""
+    kpis: KpiCfg = Field(default_factory=KpiCfg)
+    """KPI settings."""
+    source: str | None = Field(default=None, exclude=True)
+    """Where this scenario was loaded from (set by the loader)."""
+
+    def routing_for(self, call_type: str) -> list[str]:
+        """Pools that may answer *call_type*, in preference order."""
+        if self.routing is not None and call_type in self.routing:
+            return list(self.routing[call_type])
+        return [p for p, cfg in self.pools.items() if call_type in cfg.skills]
+
+
+# ----------------------------------------------------------------------- loading
+
+
+def _fmt_value(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _loc_path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, str) and (
+            item in DIST_NAMES or item.startswith("function-") or item in ("int", "float")
+        ):
+            continue  # union branch tags: not part of the user's path
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts) or "(top level)"
+
+
+def format_validation_error(err: ValidationError, source: str) -> ConfigError:
+    """Turn a pydantic error into one readable message: file, field path, value, allowed."""
+    lines = [f"{source}: invalid scenario ({err.error_count()} problem"
+             f"{'s' if err.error_count() != 1 else ''})"]
+    seen: set[str] = set()
+    for e in err.errors(include_url=False):
+        path = _loc_path(tuple(e["loc"]))
+        if e["type"] == "extra_forbidden":
+            msg = f"unknown key {e['loc'][-1]!r}"
+            allowed = _allowed_keys(tuple(e["loc"][:-1]))
+            if allowed:
+                msg += f"; allowed keys here: {', '.join(allowed)}"
+            line = f"  {path}: {msg}"
+        elif e["type"] == "missing":
+            line = f"  {path}: required field is missing"
+        elif e["type"] == "union_tag_invalid":
+            line = (f"  {path}: unknown distribution {e['input'].get('dist')!r}; "
+                    f"allowed: {', '.join(DIST_NAMES)}")
+        elif e["type"] == "union_tag_not_found":
+            line = f"  {path}: a distribution needs 'dist' (one of {', '.join(DIST_NAMES)})"
+        else:
+            msg = str(e["msg"]).removeprefix("Value error, ")
+            line = f"  {path}: {msg} (got {_fmt_value(e.get('input'))})"
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+    return ConfigError("\n".join(lines))
+
+
+_MODEL_AT: dict[str, type[BaseModel]] = {}
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """Field names allowed at *loc*, found by walking the schema (best effort)."""
+    model: Any = Scenario
+    for item in loc:
+        if isinstance(item, int) or model is None:
+            continue
+        if isinstance(item, str) and item in DIST_NAMES:
+            model = {"exponential": ExponentialCfg, "lognormal": LognormalCfg,
+                     "gamma": GammaCfg, "weibull": WeibullCfg,
+                     "deterministic": DeterministicCfg, "uniform": UniformCfg,
+                     "empirical": EmpiricalCfg}[item]
+            continue
+        fields = getattr(model, "model_fields", None)
+        if fields is None:
+            return []
+        if item in fields:
+            model = _inner_model(fields[item].annotation)
+        else:  # a dict key such as a call type name
+            continue
+    fields = getattr(model, "model_fields", None)
+    return sorted(fields) if fields else []
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The BaseModel inside ``X | None``, ``list[X]`` or ``dict[str, X]`` (best effort)."""
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge *top* into a copy of *base*: mappings merge key by key; anything else replaces."""
+    out: dict[str, Any] = copy.deepcopy(dict(base))
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``"path.to.key=value"``; the value is read as YAML (``1.2``, ``[1,2]``, ``null``)."""
+    if "=" not in text:
+        raise ConfigError(f"--set {text!r}: write path=value, e.g. pools.general.staffing.agents=40")
+    path, _, raw = text.partition("=")
+    path = path.strip()
+    if not path:
+        raise ConfigError(f"--set {text!r}: the path before '=' is empty")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--set {text!r}: the value is not valid YAML ({exc})") from None
+    return path, value
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"`` (list items by index)."""
+    keys = path.split(".")
+    node: Any = data
+    for i, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                raise ConfigError(f"override {path!r}: {'.'.join(keys[:i + 1])} is not an index")
+            node = node[int(key)]
+            continue
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {path!r}: {'.'.join(keys[:i])} is not a mapping")
+        if key not in node or node[key] is None:
+            node[key] = {}
+        node = node[key]
+    last = keys[-1]
+    if isinstance(node, list):
+        if not last.isdigit() or int(last) >= len(node):
+            raise ConfigError(f"override {path!r}: {last!r} is not an index of that list")
+        node[int(last)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ConfigError(f"override {path!r}: cannot set a key inside {type(node).__name__}")
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping safely (``yaml.safe_load``), resolving ``extends:`` chains."""
+    return _read_yaml(path, ())
+
+
+def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    path = path.resolve()
+    if path in chain:
+        raise ConfigError(f"{path}: 'extends' loops back to itself")
+    if not path.is_file():
+        raise ConfigError(f"{path}: scenario file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys, "
+                          f"got {type(data).__name__}")
+    base = data.pop("extends", None)
+    if base is not None:
+        if not isinstance(base, str):
+            raise ConfigError(f"{path}: extends: must be a file path (got {base!r})")
+        parent = _read_yaml(path.parent / base, (*chain, path))
+        data = deep_merge(parent, data)
+    return data
+
+
+def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a raw mapping into a :class:`Scenario`, raising :class:`ConfigError`."""
+    try:
+        scenario = Scenario.model_validate({**data, "source": source})
+    except ValidationError as err:
+        raise format_validation_error(err, source) from None
+    cross_check(scenario)
+    return scenario
+
+
+def load_scenario(
+    path: str | Path,
+    overrides: Mapping[str, Any] | list[str] | None = None,
+) -> Scenario:
+    """Load and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        The YAML file (loaded with ``yaml.safe_load``; ``extends: base.yaml`` merges a base).
+    overrides
+        What-ifs applied after the file: a mapping ``{"pools.general.staffing.agents": 40}``
+        or a list of ``"path=value"`` strings (as given to ``--set``).
+
+    Raises
+    ------
+    ConfigError
+        With a message naming the file, the field path, the bad value and what is allowed.
+    """
+    p = Path(path)
+    data = read_yaml(p)
+    data = apply_overrides(data, overrides)
+    return validate(data, str(p))
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Mapping[str, Any] | list[str] | None
+) -> dict[str, Any]:
+    """Return a copy of *data* with dotted-path *overrides* applied in order."""
+    if not overrides:
+        return data
+    out = copy.deepcopy(data)
+    pairs = overrides.items() if isinstance(overrides, Mapping) else map(parse_override, overrides)
+    for key, value in pairs:
+        set_path(out, key, value)
+    return out
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], overrides: Mapping[str, Any] | list[str] | None = None,
+    source: str = "<dict>",
+) -> Scenario:
+    """Validate an in-memory mapping (e.g. built in a notebook) into a :class:`Scenario`."""
+    return validate(apply_overrides(dict(data), overrides), source)
+
+
+def with_overrides(
+    scenario: Scenario, overrides: Mapping[str, Any] | list[str] | None
+) -> Scenario:
+    """A copy of *scenario* with dotted-path *overrides* applied and re-validated."""
+    if not overrides:
+        return scenario
+    data = scenario.model_dump(mode="python", exclude_none=False)
+    data.pop("source", None)
+    return validate(apply_overrides(data, overrides), scenario.source or "<scenario>")
+
+
+# ------------------------------------------------------------------ cross checks
+
+
+def cross_check(sc: Scenario) -> None:
+    """Checks that span several sections; raises one :class:`ConfigError` listing all."""
+    src = sc.source or "<scenario>"
+    problems: list[str] = []
+    types = list(sc.call_types)
+    pools = list(sc.pools)
+    for pname, pool in sc.pools.items():
+        for j, skill in enumerate(pool.skills):
+            if skill not in sc.call_types:
+                problems.append(f"pools.{pname}.skills[{j}]: {skill!r} is not a call type; "
+                                f"allowed: {', '.join(types)}")
+        if len(set(pool.skills)) != len(pool.skills):
+            problems.append(f"pools.{pname}.skills: a skill is listed twice ({pool.skills})")
+    arr = sc.arrivals
+    if arr.by_call_type is not None:
+        for ct in arr.by_call_type:
+            if ct not in sc.call_types:
+                problems.append(f"arrivals.by_call_type.{ct}: {ct!r} is not a call type; "
+                                f"allowed: {', '.join(types)}")
+        missing = [ct for ct in types if ct not in arr.by_call_type]
+        if missing:
+            problems.append(f"arrivals.by_call_type: no profile for {', '.join(missing)} "
+                            "(every call type needs one; give 'rate: ...' or remove the type)")
+    elif arr.mix is not None:
+        for ct in arr.mix:
+            if ct not in sc.call_types:
+                problems.append(f"arrivals.mix.{ct}: {ct!r} is not a call type; "
+                                f"allowed: {', '.join(types)}")
+        missing = [ct for ct in types if ct not in arr.mix]
+        if missing:
+            problems.append(f"arrivals.mix: no share for {', '.join(missing)} "
+                            "(give every call type a share, 0 allowed)")
+    if sc.routing is not None:
+        for ct, plist in sc.routing.items():
+            if ct not in sc.call_types:
+                problems.append(f"routing.{ct}: {ct!r} is not a call type; "
+                                f"allowed: {', '.join(types)}")
+                continue
+            for j, p in enumerate(plist):
+                if p not in sc.pools:
+                    problems.append(f"routing.{ct}[{j}]: {p!r} is not an agent pool; "
+                                    f"allowed: {', '.join(pools)}")
+                elif ct not in sc.pools[p].skills:
+                    problems.append(f"routing.{ct}[{j}]: pool {p!r} lacks the skill {ct!r} "
+                                    f"(its skills: {', '.join(sc.pools[p].skills)})")
+    for ct in types:
+        if not any(p in sc.pools for p in sc.routing_for(ct)):
+            problems.append(f"call_types.{ct}: no agent pool serves this call type; add it to a "
+                            f"pool's skills (pools: {', '.join(pools)})")
+    h = sc.horizon
+    end_clock = h.start + h.length
+    for pname, pool in sc.pools.items():
+        st = pool.staffing
+        if st.per_interval is not None:
+            covers = len(st.per_interval) * st.interval
+            if not math.isclose(covers, 86400.0) and covers < end_clock - 1e-9:
+                problems.append(
+                    f"pools.{pname}.staffing.per_interval: {len(st.per_interval)} entries of "
+                    f"{st.interval:g} s cover {covers / 3600:g} h from 00:00, but the horizon "
+                    f"runs to {end_clock / 3600:g} h; give one day of entries (repeats daily) "
+                    "or cover the whole horizon"
+                )
+    profiles: list[tuple[str, RateProfile]] = []
+    if arr.by_call_type is not None:
+        profiles = [(f"arrivals.by_call_type.{k}", v) for k, v in arr.by_call_type.items()]
+    else:
+        profiles = [("arrivals", arr)]
+    for where, prof in profiles:
+        if prof.per_interval is not None:
+            covers = len(prof.per_interval) * prof.interval
+            if not math.isclose(covers, 86400.0) and covers < end_clock - 1e-9:
+                problems.append(
+                    f"{where}.per_interval: {len(prof.per_interval)} entries of "
+                    f"{prof.interval:g} s cover {covers / 3600:g} h from 00:00, but the "
+                    f"horizon runs to {end_clock / 3600:g} h; give one day of entries "
+                    "(repeats daily) or cover the whole horizon"
+                )
+    if problems:
+        raise ConfigError(f"{src}: invalid scenario ({len(problems)} problem"
+                          f"{'s' if len(problems) != 1 else ''})\n  " + "\n  ".join(problems))

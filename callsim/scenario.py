@@ -1,0 +1,354 @@
+"""Compile a validated :class:`~callsim.config.Scenario` into what the model runs on.
+
+Owns the translation from the *description* (pydantic, clock times, profiles, files)
+to plain, fast objects in simulation seconds: piecewise-constant arrival rates,
+distributions, staffing change points, routing tables by index. Imports
+:mod:`callsim.config`, :mod:`callsim.distributions` and :mod:`callsim.errors`; never
+the model.
+
+Simulation time 0 is the horizon's clock ``start``; profiles are anchored at 00:00
+of the first day.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from callsim import distributions as d
+from callsim.config import (
+    DistributionCfg,
+    EmpiricalCfg,
+    RateProfile,
+    Scenario,
+    Staffing,
+)
+from callsim.errors import ConfigError
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class PiecewiseRate:
+    """A piecewise-constant Poisson rate over simulation time.
+
+    ``starts[i] <= t < ends[i]`` has rate ``rates[i]`` calls per second; the pieces
+    tile ``[0, horizon)`` in order.
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
+    rates: np.ndarray
+
+    def rate_at(self, t: float) -> float:
+        """Rate (calls per second) at simulation time *t*."""
+        i = int(np.searchsorted(self.ends, t, side="right"))
+        return float(self.rates[min(i, len(self.rates) - 1)])
+
+    def expected(self, a: float, b: float) -> float:
+        """Expected number of arrivals in ``[a, b)``."""
+        lo = np.clip(self.starts, a, b)
+        hi = np.clip(self.ends, a, b)
+        return float(np.sum((hi - lo) * self.rates))
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCallType:
+    """A call type as the model sees it."""
+
+    name: str
+    handle: d.Distribution
+    acw: d.Distribution | None
+    patience: d.Distribution
+    queue_capacity: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPool:
+    """An agent pool: skills as call-type indices, staffing as change points."""
+
+    name: str
+    skills: tuple[int, ...]
+    change_times: tuple[float, ...]
+    headcounts: tuple[int, ...]
+
+    def headcount_at(self, t: float) -> int:
+        """Scheduled agents at simulation time *t*."""
+        i = int(np.searchsorted(np.asarray(self.change_times), t, side="right")) - 1
+        return self.headcounts[max(i, 0)]
+
+    def staffed_area(self, a: float, b: float) -> float:
+        """Scheduled agent-seconds in ``[a, b)``."""
+        times = np.asarray((*self.change_times, math.inf))
+        lo = np.clip(times[:-1], a, b)
+        hi = np.clip(times[1:], a, b)
+        return float(np.sum((hi - lo) * np.asarray(self.headcounts)))
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledScenario:
+    """Everything one replication needs, in simulation seconds and indices."""
+
+    name: str
+    horizon: float
+    warmup: float
+    interval: float
+    clock_start: float
+    drain_limit: float
+    call_types: tuple[CompiledCallType, ...]
+    pools: tuple[CompiledPool, ...]
+    routing: tuple[tuple[int, ...], ...]
+    """For each call type, pool indices in preference order."""
+    arrivals_by_type: tuple[PiecewiseRate, ...] | None
+    arrivals_total: PiecewiseRate | None
+    mix: tuple[float, ...] | None
+    overdispersion: float
+    capacity: int | None
+    short_abandon: float
+    service_levels: tuple[float, ...]
+
+    @property
+    def type_names(self) -> list[str]:
+        """Call type names in index order."""
+        return [c.name for c in self.call_types]
+
+    @property
+    def pool_names(self) -> list[str]:
+        """Pool names in index order."""
+        return [p.name for p in self.pools]
+
+    def expected_arrivals(self, a: float, b: float) -> np.ndarray:
+        """Expected arrivals per call type in ``[a, b)`` (without overdispersion)."""
+        if self.arrivals_by_type is not None:
+            return np.array([r.expected(a, b) for r in self.arrivals_by_type])
+        assert self.arrivals_total is not None and self.mix is not None
+        return self.arrivals_total.expected(a, b) * np.asarray(self.mix)
+
+
+def _base_dir(sc: Scenario) -> Path:
+    if sc.source and not sc.source.startswith("<"):
+        return Path(sc.source).resolve().parent
+    return Path.cwd()
+
+
+def _read_numbers(path: Path, column: str | None, where: str) -> list[float]:
+    if not path.is_file():
+        raise ConfigError(f"{where}: file {str(path)!r} not found")
+    text = path.read_text(encoding="utf-8-sig").splitlines()
+    rows = [r for r in csv.reader(text) if r and any(c.strip() for c in r)]
+    if not rows:
+        raise ConfigError(f"{where}: file {str(path)!r} is empty")
+    start = 0
+    col = 0
+    header = [c.strip() for c in rows[0]]
+    try:
+        float(header[0])
+        if column is not None:
+            raise ConfigError(f"{where}: file {str(path)!r} has no header, so no column "
+                              f"{column!r}")
+    except ValueError:
+        start = 1
+        if column is None:
+            if len(header) != 1:
+                raise ConfigError(f"{where}: file {str(path)!r} has columns "
+                                  f"{', '.join(header)}; name one with 'column'") from None
+        elif column not in header:
+            raise ConfigError(f"{where}: file {str(path)!r} has no column {column!r}; "
+                              f"allowed: {', '.join(header)}") from None
+        else:
+            col = header.index(column)
+    out: list[float] = []
+    for n, row in enumerate(rows[start:], start=start + 1):
+        try:
+            v = float(row[col])
+        except (ValueError, IndexError):
+            raise ConfigError(f"{where}: file {str(path)!r} line {n}: "
+                              f"{row!r} is not a number") from None
+        if not math.isfinite(v) or v < 0:
+            raise ConfigError(f"{where}: file {str(path)!r} line {n}: {v!r} must be a "
+                              "finite number >= 0")
+        out.append(v)
+    return out
+
+
+def build_distribution(cfg: DistributionCfg, base: Path, where: str) -> d.Distribution:
+    """Make a distribution object from its config."""
+    match cfg.dist:
+        case "exponential":
+            return d.Exponential(cfg.mean)  # type: ignore[union-attr]
+        case "lognormal":
+            return d.Lognormal(cfg.mean, cfg.cv)  # type: ignore[union-attr]
+        case "gamma":
+            return d.Gamma(cfg.mean, cfg.cv)  # type: ignore[union-attr]
+        case "weibull":
+            return d.Weibull(cfg.shape, cfg.scale)  # type: ignore[union-attr]
+        case "deterministic":
+            return d.Deterministic(cfg.value)  # type: ignore[union-attr]
+        case "uniform":
+            return d.Uniform(cfg.low, cfg.high)  # type: ignore[union-attr]
+        case "empirical":
+            assert isinstance(cfg, EmpiricalCfg)
+            if cfg.values is not None:
+                return d.Empirical(tuple(cfg.values))
+            assert cfg.file is not None
+            vals = _read_numbers(base / cfg.file, cfg.column, where)
+            return d.Empirical(tuple(vals))
+    raise ConfigError(f"{where}: unknown distribution {cfg.dist!r}")  # pragma: no cover
+
+
+def _profile_per_day(
+    prof: RateProfile, base: Path, where: str
+) -> tuple[np.ndarray, float, bool]:
+    """Expected calls per profile slot, slot length (s), and whether it repeats daily."""
+    if prof.rate is not None:
+        return np.array([prof.rate]), 3600.0, True  # calls per hour, one hourly slot
+    if prof.daily_volume is not None:
+        shape = np.asarray(prof.hourly_shape if prof.hourly_shape is not None else [1.0] * 24)
+        return prof.daily_volume * shape / shape.sum(), 3600.0, True
+    if prof.per_interval is not None:
+        vals = np.asarray(prof.per_interval, dtype=float)
+        covers = len(vals) * prof.interval
+        return vals, prof.interval, math.isclose(covers, DAY)
+    assert prof.csv is not None
+    vals = np.asarray(_read_numbers(base / prof.csv.path, prof.csv.column, f"{where}.csv"))
+    covers = len(vals) * prof.csv.interval
+    return vals, prof.csv.interval, math.isclose(covers, DAY)
+
+
+def compile_rate(
+    prof: RateProfile, sc: Scenario, base: Path, where: str, factor: float = 1.0
+) -> PiecewiseRate:
+    """Piecewise-constant rate over ``[0, horizon)`` in simulation time."""
+    counts, slot, daily = _profile_per_day(prof, base, where)
+    rates_per_s = counts / slot * prof.scale * factor
+    if prof.rate is not None:
+        return PiecewiseRate(np.array([0.0]), np.array([sc.horizon.length]), rates_per_s)
+    start = sc.horizon.start
+    end = start + sc.horizon.length
+    first = int(math.floor(start / slot))
+    last = int(math.ceil(end / slot - 1e-9))
+    idx = np.arange(first, last)
+    if daily:
+        src = rates_per_s[idx % len(counts)]
+    else:
+        if last > len(counts):
+            raise ConfigError(f"{where}: the profile covers {len(counts) * slot / 3600:g} h "
+                              f"from 00:00 but the horizon runs to {end / 3600:g} h")
+        src = rates_per_s[idx]
+    starts = np.maximum(idx * slot, start) - start
+    ends = np.minimum((idx + 1) * slot, end) - start
+    return PiecewiseRate(starts.astype(float), ends.astype(float), src.astype(float))
+
+
+def compile_staffing(st: Staffing, sc: Scenario) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """Change points (simulation time) and headcounts from 0 to horizon + drain limit."""
+    h = sc.horizon
+    t_end = h.length + h.drain_limit
+    if st.agents is not None:
+        return (0.0,), (st.agents,)
+    grid: list[tuple[float, int]] = []
+    if st.per_interval is not None:
+        slot = st.interval
+        vals = st.per_interval
+        daily = math.isclose(len(vals) * slot, DAY)
+        first = int(math.floor(h.start / slot))
+        last = int(math.ceil((h.start + t_end) / slot))
+        for k in range(first, last):
+            if daily:
+                v = vals[k % len(vals)]
+            else:
+                v = vals[min(k, len(vals) - 1)]  # after the profile: its last headcount
+            grid.append((max(k * slot - h.start, 0.0), int(v)))
+    else:
+        assert st.shifts is not None
+        # events of every daily shift occurrence overlapping the run (+ the day before)
+        edges: dict[float, int] = {}
+        n_days = int(math.ceil((h.start + t_end) / DAY)) + 1
+        for day in range(-1, n_days):
+            for s in st.shifts:
+                a = day * DAY + s.start
+                end = s.end if s.end > s.start else s.end + DAY
+                b = day * DAY + end
+                edges[a] = edges.get(a, 0) + s.agents
+                edges[b] = edges.get(b, 0) - s.agents
+        level = 0
+        for t in sorted(edges):
+            level += edges[t]
+            grid.append((t - h.start, level))
+        # keep points inside the run; the level at time 0 is the last point <= 0
+        before = [g for g in grid if g[0] <= 0]
+        at0 = before[-1][1] if before else 0
+        grid = [(0.0, at0)] + [g for g in grid if 0 < g[0] < t_end]
+    # merge equal consecutive levels
+    times: list[float] = []
+    counts: list[int] = []
+    for t, v in grid:
+        if counts and counts[-1] == v:
+            continue
+        if times and times[-1] == t:
+            counts[-1] = v
+            continue
+        times.append(t)
+        counts.append(v)
+    return tuple(times), tuple(counts)
+
+
+def compile_scenario(sc: Scenario) -> CompiledScenario:
+    """Turn a validated scenario into a :class:`CompiledScenario`."""
+    base = _base_dir(sc)
+    names = list(sc.call_types)
+    index = {n: i for i, n in enumerate(names)}
+    cts: list[CompiledCallType] = []
+    for n, cfg in sc.call_types.items():
+        where = f"call_types.{n}"
+        cts.append(CompiledCallType(
+            name=n,
+            handle=build_distribution(cfg.handle_time, base, f"{where}.handle_time"),
+            acw=(build_distribution(cfg.after_call_work, base, f"{where}.after_call_work")
+                 if cfg.after_call_work is not None else None),
+            patience=(build_distribution(cfg.patience, base, f"{where}.patience")
+                      if cfg.patience is not None else d.Never()),
+            queue_capacity=cfg.queue_capacity,
+        ))
+    pools: list[CompiledPool] = []
+    pindex = {p: i for i, p in enumerate(sc.pools)}
+    for pname, pcfg in sc.pools.items():
+        times, counts = compile_staffing(pcfg.staffing, sc)
+        pools.append(CompiledPool(pname, tuple(index[s] for s in pcfg.skills), times, counts))
+    routing = tuple(tuple(pindex[p] for p in sc.routing_for(n)) for n in names)
+    arr = sc.arrivals
+    by_type: tuple[PiecewiseRate, ...] | None = None
+    total: PiecewiseRate | None = None
+    mix: tuple[float, ...] | None = None
+    if arr.by_call_type is not None:
+        by_type = tuple(
+            compile_rate(arr.by_call_type[n], sc, base, f"arrivals.by_call_type.{n}",
+                         factor=arr.scale)
+            for n in names
+        )
+    else:
+        assert arr.mix is not None
+        total = compile_rate(arr, sc, base, "arrivals")
+        mix = tuple(float(arr.mix[n]) for n in names)
+    return CompiledScenario(
+        name=sc.name,
+        horizon=sc.horizon.length,
+        warmup=sc.horizon.warmup,
+        interval=sc.horizon.interval,
+        clock_start=sc.horizon.start,
+        drain_limit=sc.horizon.drain_limit,
+        call_types=tuple(cts),
+        pools=tuple(pools),
+        routing=routing,
+        arrivals_by_type=by_type,
+        arrivals_total=total,
+        mix=mix,
+        overdispersion=arr.overdispersion,
+        capacity=sc.queue.capacity,
+        short_abandon=sc.queue.short_abandon,
+        service_levels=tuple(sc.kpis.service_levels),
+    )
