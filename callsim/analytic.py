@@ -52,6 +52,8 @@ _SECONDS_PER_HOUR = 3600.0
 _LOG_TAIL_EPS = math.log(1e-20)
 #: Largest number of agents the staffing searches will consider.
 _MAX_AGENTS = 10_000_000
+#: Largest number of birth--death states kept on either side of the mode (Erlang A).
+_MAX_STATES = 5_000_000
 #: Upper limit (seconds) when searching for the support of the M/M/n+G wait density.
 _MAX_HORIZON = 1e12
 #: Levels (below the maximum of the log density) used to split M/M/n+G integrals.
@@ -359,6 +361,14 @@ def _death_rates(j: FloatArray, c: int, mu: float, theta: float) -> FloatArray:
     return np.minimum(j, c) * mu + np.maximum(j - c, 0.0) * theta
 
 
+def _too_many_states(lam: float, c: int, mu: float, theta: float) -> ValueError:
+    return ValueError(
+        f"Erlang A chain too large to evaluate: load {lam / mu:.6g} erlangs on {c} agents "
+        f"with mean patience {1.0 / theta:.6g}s spreads the queue over more than "
+        f"{_MAX_STATES} states; use a shorter patience or erlang_c_metrics"
+    )
+
+
 def _birth_death_window(
     lam: float, mu: float, theta: float, c: int
 ) -> tuple[FloatArray, FloatArray]:
@@ -401,6 +411,8 @@ def _birth_death_window(
         current = float(logp[-1])
         start += chunk
         chunk *= 2
+        if start - mode > _MAX_STATES:
+            raise _too_many_states(lam, c, mu, theta)
 
     # Left side: log p_j - log p_mode for j = mode-1, mode-2, ..., (at most) 0.
     left: list[FloatArray] = []
@@ -423,6 +435,9 @@ def _birth_death_window(
         left.append(logp)
         current = float(logp[-1])
         top -= j.size
+        chunk *= 2
+        if mode - top > _MAX_STATES:
+            raise _too_many_states(lam, c, mu, theta)
 
     left_logp = np.concatenate(left)[::-1] if left else np.empty(0)
     right_logp = np.concatenate(right)
@@ -806,8 +821,8 @@ def mmn_g_metrics(
     p_no_wait = math.exp(log_e - log_norm)
     scale = math.exp(log_lam + phi_max - log_norm)  # density at x is scale * exp(phi - max)
 
-    p_wait = scale * float(totals[0])
-    p_abandon = scale * float(totals[1])
+    p_wait = min(scale * float(totals[0]), 1.0)
+    p_abandon = min(max(scale * float(totals[1]), 0.0), 1.0)
     answer_rate = 1.0 - p_abandon
     served_wait = scale * float(totals[2])
     mean_wait = scale * float(totals[3])

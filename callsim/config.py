@@ -26,6 +26,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -203,16 +204,21 @@ class Horizon(Strict):
     drain_limit: PositiveDuration = 86400.0
     """After the last arrival the run goes on until every call has ended, at most this long."""
 
+    @field_validator("interval")
+    @classmethod
+    def _divides_day(cls, v: float) -> float:
+        if v < 60 or (86400.0 / v) % 1 != 0:
+            raise ValueError(
+                f"{v:g} s must be at least 60 s and divide a day (allowed e.g. 15min, "
+                "30min, 60min)"
+            )
+        return v
+
     @model_validator(mode="after")
     def _check(self) -> Horizon:
         if self.warmup >= self.length:
             raise ValueError(
                 f"warmup ({self.warmup:g} s) must be shorter than length ({self.length:g} s)"
-            )
-        if self.interval < 60 or (86400.0 / self.interval) % 1 != 0:
-            raise ValueError(
-                f"interval {self.interval:g} s must be at least 60 s and divide a day "
-                "(allowed e.g. 15min, 30min, 60min)"
             )
         return self
 
@@ -503,7 +509,10 @@ def format_validation_error(err: ValidationError, source: str) -> ConfigError:
             line = f"  {path}: a distribution needs 'dist' (one of {', '.join(DIST_NAMES)})"
         else:
             msg = str(e["msg"]).removeprefix("Value error, ")
-            line = f"  {path}: {msg} (got {_fmt_value(e.get('input'))})"
+            got = e.get("input")
+            line = f"  {path}: {msg}"
+            if not isinstance(got, Mapping | list):
+                line += f" (got {_fmt_value(got)})"
         if line not in seen:
             seen.add(line)
             lines.append(line)
@@ -533,7 +542,7 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
         else:  # a dict key such as a call type name
             continue
     fields = getattr(model, "model_fields", None)
-    return sorted(fields) if fields else []
+    return sorted(f for f in fields if f != "source") if fields else []
 
 
 def _inner_model(annotation: Any) -> Any:
@@ -587,8 +596,8 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
             continue
         if not isinstance(node, dict):
             raise ConfigError(f"override {path!r}: {'.'.join(keys[:i])} is not a mapping")
-        if key not in node or node[key] is None:
-            node[key] = {}
+        if not isinstance(node.get(key), dict | list):
+            node[key] = {}  # a missing key, or a shorthand scalar the override replaces
         node = node[key]
     last = keys[-1]
     if isinstance(node, list):

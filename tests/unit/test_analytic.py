@@ -266,7 +266,7 @@ def test_erlang_a_internal_identities(c: int, load: float, patience: float) -> N
     # E[W; answered] = integral of P(answered, W > t) dt
     tail, _ = integrate.quad(lambda t: m.answer_rate - m.sla(t), 0.0, math.inf, limit=200)
     assert m.asa * m.answer_rate == pytest.approx(tail, rel=1e-7)
-    # abandoned callers wait less than their mean patience, answered ones at most overall
+    # W = min(offered wait, patience), so the mean wait cannot exceed the mean patience
     assert m.asa >= 0.0
     assert m.mean_wait <= patience
 
@@ -287,6 +287,11 @@ def test_erlang_a_large_systems_are_finite_and_sane() -> None:
     assert all(
         math.isfinite(v) for v in (over.asa, over.mean_wait, over.mean_queue, over.sla(20.0))
     )
+
+
+def test_erlang_a_refuses_astronomical_chains() -> None:
+    with pytest.raises(ValueError, match="too large"):
+        erlang_a_metrics(rate_for(50.0), AHT, 3, 1e13)
 
 
 def test_erlang_a_tiny_load_is_consistent() -> None:

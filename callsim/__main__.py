@@ -1,0 +1,7 @@
+"""``python -m callsim``: the command line."""
+
+import sys
+
+from callsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,139 @@
+"""Text output: KPI tables for the terminal and files for a run directory.
+
+Owns turning results into rich tables, JSON and CSV. Imports the experiment layer's
+result types; the library itself never prints (the CLI does, through this module).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.table import Table
+
+from callsim.experiment import BatchResult
+
+#: KPIs shown in the terminal table, in this order (others stay in the files)
+MAIN_KPIS = (
+    "arrivals", "offered", "blocked", "short_abandons", "answered", "abandoned",
+    "answer_rate", "abandon_rate", "asa", "mean_wait", "p_wait", "wait_p50", "wait_p90",
+    "wait_p95", "mean_queue", "occupancy",
+)
+RATES = {"answer_rate", "abandon_rate", "p_wait", "occupancy"}
+
+
+def fmt(name: str, value: float) -> str:
+    """Format a KPI value for people: rates in %, seconds with one decimal, counts whole."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    base = name.rsplit(".", 1)[-1]
+    if base in RATES or base.startswith(("sl_", "sla_")) or base.endswith("_rate"):
+        return f"{100 * value:.2f} %"
+    if base in ("asa", "mean_wait") or base.startswith("wait_p"):
+        return f"{value:.1f} s"
+    if base in ("mean_queue", "mean_staffed", "mean_busy"):
+        return f"{value:.2f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
+def fmt_hw(name: str, hw: float) -> str:
+    """Format a half-width like its KPI."""
+    if hw is None or (isinstance(hw, float) and math.isnan(hw)):
+        return ""
+    return "± " + fmt(name, hw)
+
+
+def ordered_kpis(summary: pd.DataFrame) -> list[str]:
+    """Overall KPI names in display order (main ones first, then service levels)."""
+    names = [k for k in MAIN_KPIS if k in summary.index]
+    extra = [k for k in summary.index if "." not in str(k) and k not in names
+             and k != "unfinished"]
+    sl = [k for k in extra if str(k).startswith(("sl_", "sla_"))]
+    return names[:9] + sl + names[9:] + [k for k in extra if k not in sl]
+
+
+def kpi_table(batch: BatchResult, title: str | None = None) -> Table:
+    """The overall KPI table of a batch, with 95 % CIs when there are several replications."""
+    s = batch.summary
+    reps = int(s["n"].max()) if len(s) else 0
+    table = Table(title=title or f"{batch.scenario}: {reps} replication"
+                  f"{'s' if reps != 1 else ''}, seed {batch.seed}")
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    if reps > 1:
+        table.add_column("95 % CI", justify="right")
+    for k in ordered_kpis(s):
+        row = [k, fmt(k, s.at[k, "mean"])]
+        if reps > 1:
+            row.append(fmt_hw(k, s.at[k, "half_width"]))
+        table.add_row(*row)
+    return table
+
+
+def type_table(batch: BatchResult) -> Table:
+    """Per-call-type answer rate, ASA and service level (means)."""
+    s = batch.summary["mean"]
+    types = sorted({k.split(".")[1] for k in s.index if str(k).startswith("type.")},
+                   key=lambda t: list(s.index).index(f"type.{t}.arrivals"))
+    sl = next((k for k in s.index if str(k).startswith("sl_")), None)
+    cols = ["arrivals", "offered", "answered", "answer_rate", "asa"] + ([sl] if sl else [])
+    table = Table(title="by call type (means)")
+    table.add_column("call type")
+    for c in cols:
+        table.add_column(c, justify="right")
+    for t in types:
+        table.add_row(t, *[fmt(c, s.get(f"type.{t}.{c}", math.nan)) for c in cols])
+    return table
+
+
+def pool_table(batch: BatchResult) -> Table:
+    """Per-pool staffing and occupancy (means)."""
+    s = batch.summary["mean"]
+    pools = sorted({k.split(".")[1] for k in s.index if str(k).startswith("pool.")},
+                   key=lambda p: list(s.index).index(f"pool.{p}.answered"))
+    cols = ["answered", "asa", "mean_staffed", "mean_busy", "occupancy"]
+    table = Table(title="by agent pool (means)")
+    table.add_column("pool")
+    for c in cols:
+        table.add_column(c, justify="right")
+    for p in pools:
+        table.add_row(p, *[fmt(c, s.get(f"pool.{p}.{c}", math.nan)) for c in cols])
+    return table
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    return v
+
+
+def summary_dict(batch: BatchResult) -> dict[str, Any]:
+    """``{"scenario", "seed", "replications", "kpis": {name: {mean, half_width, n, ...}}}``."""
+    s = batch.summary
+    return {
+        "scenario": batch.scenario,
+        "seed": batch.seed,
+        "replications": int(s["n"].max()) if len(s) else 0,
+        "level": batch.level,
+        "kpis": {
+            str(k): {c: _jsonable(float(s.at[k, c])) if c != "n" else int(s.at[k, c])
+                     for c in ("mean", "half_width", "ci_low", "ci_high", "n")}
+            for k in s.index
+        },
+        **({"meta": batch.meta} if batch.meta else {}),
+    }
+
+
+def write_run(batch: BatchResult, out: Path) -> list[Path]:
+    """Write ``summary.json``, ``replications.csv``, ``intervals.csv``, ``agents.csv``."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "summary.json", out / "replications.csv", out / "intervals.csv",
+             out / "agents.csv"]
+    paths[0].write_text(json.dumps(summary_dict(batch), indent=2), encoding="utf-8")
+    batch.replications.to_csv(paths[1])
+    batch.intervals.to_csv(paths[2], index=False)
+    batch.agents.to_csv(paths[3], index=False)
+    return paths
