@@ -78,7 +78,9 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 class Strict(BaseModel):
     """Base of every config model: unknown keys are errors; objects are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
+    )
 
 
 # ------------------------------------------------------------------ distributions
@@ -193,7 +195,7 @@ Dist = Annotated[DistributionCfg, BeforeValidator(_number_as_deterministic)]
 class Horizon(Strict):
     """When the simulated period starts, how long it lasts and how it is reported."""
 
-    start: Clock = 0.0
+    start: Clock = "00:00"  # type: ignore[assignment]
     """Clock time at which the simulation starts ("HH:MM")."""
     length: PositiveDuration = 86400.0
     """Length of the period in which calls arrive (e.g. 24h, 7d)."""
@@ -430,6 +432,108 @@ class KpiCfg(Strict):
     """Thresholds t (seconds) for sl_<t> and sla_<t>."""
 
 
+# ---------------------------------------------------------------------- IVR menu
+
+
+def _str_keys(value: Any) -> Any:
+    """YAML reads an unquoted digit key (``1:``) as an int; options are keyed by text."""
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items()}
+    return value
+
+
+class MenuOption(Strict):
+    """What pressing one key does: give exactly one of queue, goto, self_service, disconnect."""
+
+    queue: Name | None = None
+    """Send the caller to this call type's queue."""
+    intents: list[Name] | None = None
+    """With ``queue``: the call types whose callers should press this key (default: the
+    queue's own call type). A one-level menu's "general" key may serve several."""
+    goto: Name | None = None
+    """Play this menu node next (a sub-menu)."""
+    self_service: dict[Name, Probability] | None = None
+    """A recording that helps callers: for each intent (call type), the share of callers
+    with that intent at this node who take it and leave satisfied (``self_served``)."""
+    disconnect: bool = False
+    """Hang up on the caller (e.g. an option that only plays a message)."""
+    weight: Annotated[float, Field(gt=0)] = 1.0
+    """Relative choice weight when several options lead to a caller's intent."""
+    label: str = ""
+    """What the prompt says for this key."""
+
+    @model_validator(mode="after")
+    def _one_action(self) -> MenuOption:
+        given = [k for k in ("queue", "goto", "self_service") if getattr(self, k) is not None]
+        if self.disconnect:
+            given.append("disconnect")
+        if len(given) != 1:
+            raise ValueError(
+                "an option needs exactly one of queue, goto, self_service, disconnect "
+                f"(got {', '.join(given) if given else 'none'})"
+            )
+        if self.intents is not None and self.queue is None:
+            raise ValueError("'intents' is only used with 'queue'")
+        return self
+
+    def intent_list(self) -> list[str]:
+        """Call types this option is the right key for (queue options only)."""
+        if self.queue is None:
+            return []
+        return list(self.intents) if self.intents is not None else [self.queue]
+
+
+class MenuNode(Strict):
+    """One menu: a prompt, then the caller presses a key (or not, or hangs up)."""
+
+    prompt: Dist = 0.0
+    """Length of the announcement (seconds, or a distribution)."""
+    decision: Dist | None = None
+    """Time the caller takes to press a key after the prompt (default 0)."""
+    options: Annotated[dict[Annotated[str, Field(pattern=r"^[0-9*#]{1,3}$")], MenuOption],
+                       BeforeValidator(_str_keys)] = Field(min_length=1)
+    """Keys (digits, * or #) and what they do."""
+    error_rate: Probability = 0.0
+    """Probability that a caller presses a wrong key (a misroute or a wrong sub-menu)."""
+    timeout_rate: Probability = 0.0
+    """Probability that a caller presses nothing: the prompt repeats."""
+    max_repeats: Annotated[int, Field(ge=0, le=10)] = 1
+    """Repeats after a timeout before ``on_timeout`` applies."""
+    on_timeout: str = "disconnect"
+    """After too many timeouts: a call type (its queue), a node, or ``disconnect``."""
+    hangup: Probability = 0.0
+    """Probability that a caller hangs up at the end of this node's prompt."""
+    hangup_hazard: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    """Hang-up rate per second while the prompt plays."""
+
+    @model_validator(mode="after")
+    def _rates(self) -> MenuNode:
+        if self.error_rate + self.timeout_rate > 1.0 + 1e-12:
+            raise ValueError(
+                f"error_rate + timeout_rate = {self.error_rate + self.timeout_rate:g}; "
+                "their sum must be at most 1"
+            )
+        return self
+
+
+class IvrCfg(Strict):
+    """The IVR (ARS) menu tree callers walk before they reach a queue."""
+
+    root: Name
+    """The first menu node every caller hears."""
+    nodes: dict[Name, MenuNode] = Field(min_length=1)
+    """Menu nodes by name."""
+
+
+class MisrouteCfg(Strict):
+    """What happens to a caller who reaches the wrong queue."""
+
+    transfer_time: Dist = 30.0
+    """Agent time spent finding out and transferring the caller (seconds)."""
+    requeue: Literal["front", "back"] = "front"
+    """Where the transferred caller waits in the right queue."""
+
+
 # ------------------------------------------------------------------------ scenario
 
 
@@ -453,6 +557,10 @@ class Scenario(Strict):
     every pool with the skill, in the order the pools are listed."""
     queue: QueueCfg = Field(default_factory=QueueCfg)
     """Queue capacity and short-abandon threshold."""
+    ivr: IvrCfg | None = None
+    """The IVR menu; without one, callers go straight to their call type's queue."""
+    misroute: MisrouteCfg = Field(default_factory=MisrouteCfg)
+    """Handling of callers who reach the wrong queue through the menu."""
     kpis: KpiCfg = Field(default_factory=KpiCfg)
     """KPI settings."""
     source: str | None = Field(default=None, exclude=True)
@@ -786,6 +894,74 @@ def cross_check(sc: Scenario) -> None:
                     f"horizon runs to {end_clock / 3600:g} h; give one day of entries "
                     "(repeats daily) or cover the whole horizon"
                 )
+    if sc.ivr is not None:
+        problems += _check_ivr(sc)
     if problems:
         raise ConfigError(f"{src}: invalid scenario ({len(problems)} problem"
                           f"{'s' if len(problems) != 1 else ''})\n  " + "\n  ".join(problems))
+
+
+def _check_ivr(sc: Scenario) -> list[str]:
+    """Menu options point somewhere real, and every call type is reachable."""
+    assert sc.ivr is not None
+    ivr = sc.ivr
+    types = list(sc.call_types)
+    nodes = list(ivr.nodes)
+    problems: list[str] = []
+    if ivr.root not in ivr.nodes:
+        problems.append(f"ivr.root: {ivr.root!r} is not a menu node; allowed: {', '.join(nodes)}")
+    for nname, node in ivr.nodes.items():
+        for key, opt in node.options.items():
+            where = f"ivr.nodes.{nname}.options.{key}"
+            if opt.queue is not None and opt.queue not in sc.call_types:
+                problems.append(f"{where}.queue: {opt.queue!r} is not a call type (queue); "
+                                f"allowed: {', '.join(types)}")
+            for j, ct in enumerate(opt.intents or []):
+                if ct not in sc.call_types:
+                    problems.append(f"{where}.intents[{j}]: {ct!r} is not a call type; "
+                                    f"allowed: {', '.join(types)}")
+            if opt.goto is not None and opt.goto not in ivr.nodes:
+                problems.append(f"{where}.goto: {opt.goto!r} is not a menu node; "
+                                f"allowed: {', '.join(nodes)}")
+            for ct in opt.self_service or {}:
+                if ct not in sc.call_types:
+                    problems.append(f"{where}.self_service.{ct}: {ct!r} is not a call type; "
+                                    f"allowed: {', '.join(types)}")
+        t = node.on_timeout
+        if t != "disconnect" and t not in sc.call_types and t not in ivr.nodes:
+            problems.append(f"ivr.nodes.{nname}.on_timeout: {t!r} is not a call type, a menu "
+                            f"node or 'disconnect'; allowed: disconnect, {', '.join(types)}, "
+                            f"{', '.join(nodes)}")
+    if problems:
+        return problems
+    # every call type must be reachable from the root through queue options
+    seen: set[str] = set()
+    reach: set[str] = set()
+    stack = [ivr.root]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for opt in ivr.nodes[n].options.values():
+            reach.update(opt.intent_list())
+            if opt.goto is not None:
+                stack.append(opt.goto)
+    missing = [ct for ct in types if ct not in reach]
+    if missing:
+        problems.append(f"ivr: no menu path leads callers of {', '.join(missing)} to a "
+                        "queue; every call type needs an option (queue: ..., or listed in "
+                        f"an option's intents) reachable from the root {ivr.root!r}")
+    # the pools answering a queue must be able to serve every intent sent there
+    for nname, node in ivr.nodes.items():
+        for key, opt in node.options.items():
+            if opt.queue is None:
+                continue
+            for ct in opt.intent_list():
+                for p in sc.routing_for(opt.queue):
+                    if p in sc.pools and ct not in sc.pools[p].skills:
+                        problems.append(
+                            f"ivr.nodes.{nname}.options.{key}: sends {ct!r} callers to queue "
+                            f"{opt.queue!r}, but pool {p!r} answering it lacks the skill "
+                            f"{ct!r}; add it to pools.{p}.skills")
+    return problems

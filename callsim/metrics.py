@@ -57,8 +57,8 @@ FLUSH = 65536
 WAIT_EDGES = np.concatenate([np.arange(0.0, 3600.0, 0.25), np.geomspace(3600.0, 1e6, 201)])
 
 # per-type counters (columns of the `tally` matrix)
-_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF = 0, 1, 2, 3
-_C_OUT = 4  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
+_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF, _C_IVR, _C_MIS, _C_XFER = 0, 1, 2, 3, 4, 5, 6
+_C_OUT = 7  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
 
 
 def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -115,6 +115,7 @@ def _sl_name(t: float) -> str:
 def kpis_from_counts(
     arrivals: float, outcomes: np.ndarray, waited: float, sum_wait_ans: float,
     sum_wait_off: float, within: np.ndarray, thresholds: tuple[float, ...],
+    sum_ivr: float = 0.0, misroutes: float = 0.0, transfers: float = 0.0,
 ) -> dict[str, float]:
     """The call-count KPIs, from tallies (the one place each ratio is defined)."""
     answered = float(outcomes[ANSWERED])
@@ -138,12 +139,20 @@ def kpis_from_counts(
         "asa": ratio(sum_wait_ans, answered),
         "mean_wait": ratio(sum_wait_off, offered),
         "p_wait": ratio(waited, offered),
+        "ivr_time": ratio(sum_ivr, arrivals),
+        "ivr_hangups": float(outcomes[IVR_HANGUP]),
+        "ivr_hangup_rate": ratio(float(outcomes[IVR_HANGUP]), arrivals),
+        "self_served": float(outcomes[SELF_SERVED]),
+        "disconnected": float(outcomes[DISCONNECTED]),
+        "misroutes": float(misroutes),
+        "misroute_rate": ratio(misroutes, offered),
+        "transfers": float(transfers),
     }
     for t, w in zip(thresholds, within, strict=True):
         out[f"sl_{_sl_name(t)}"] = ratio(float(w), answered)
     for t, w in zip(thresholds, within, strict=True):
         out[f"sla_{_sl_name(t)}"] = ratio(float(w), offered)
-    return out
+    return {k: float(v) for k, v in out.items()}
 
 
 @dataclass
@@ -210,6 +219,8 @@ class Recorder:
         self.edges = np.minimum(np.arange(self.n_int + 1) * cs.interval, cs.horizon)
         self.window = np.array([cs.warmup, cs.horizon])
         self.thresholds = np.asarray(cs.service_levels)
+        self.right = (np.asarray(cs.ivr.right, dtype=bool) if cs.ivr is not None
+                      else np.eye(K, dtype=bool))
         self.n_cols = _C_OUT + N_OUT + S
         self.tally = np.zeros((K, self.n_cols))  # measured calls
         self.int_tally = np.zeros((K, self.n_int, self.n_cols))  # all calls, by interval
@@ -245,22 +256,28 @@ class Recorder:
         busy_end = np.array([c.busy_end for c in calls])
         outcome = np.array([c.outcome for c in calls], dtype=i64)
         pool = np.array([c.pool for c in calls], dtype=i64)
+        ivr = np.array([c.ivr_time for c in calls])
+        prior = np.array([c.prior_wait for c in calls])
+        mis_idx = [i for i, c in enumerate(calls) if c.mis is not None]
+        mis = np.array([calls[i].mis for i in mis_idx], dtype=float).reshape(-1, 5)
         calls.clear()
         if np.any(outcome < 0):
             raise AssertionError("a call was recorded before its outcome was known")
         self._fold(cid, ctype, queue, arrival, queued, answered_at, ended, busy_end,
-                   outcome, pool)
+                   outcome, pool, ivr, prior, np.asarray(mis_idx, dtype=np.int64), mis)
         if self.record_calls:
             self._records.append({
                 "call_id": cid, "call_type": ctype, "queue": queue, "arrival": arrival,
                 "queued_at": queued, "answered_at": answered_at, "ended_at": ended,
-                "outcome": outcome, "pool": pool,
+                "outcome": outcome, "pool": pool, "ivr_time": ivr, "prior_wait": prior,
+                "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
             })
 
     def _fold(self, cid: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
               arrival: np.ndarray, queued: np.ndarray, answered_at: np.ndarray,
               ended: np.ndarray, busy_end: np.ndarray, outcome: np.ndarray,
-              pool: np.ndarray) -> None:
+              pool: np.ndarray, ivr: np.ndarray, prior: np.ndarray, mis_idx: np.ndarray,
+              mis: np.ndarray) -> None:
         cs = self.cs
         K = len(cs.call_types)
         self.n_recorded += cid.size
@@ -268,13 +285,17 @@ class Recorder:
         self.id_sq += int((cid * cid).sum())
         is_ans = outcome == ANSWERED
         left_queue = np.where(is_ans, answered_at, ended)
-        wait = left_queue - queued  # nan for calls that never queued
+        wait = prior + left_queue - queued  # nan for calls that never queued
         offered = (outcome == ANSWERED) | (outcome == ABANDONED) | (outcome == UNFINISHED)
         wait_off = np.where(offered, wait, 0.0)
         wait_ans = np.where(is_ans, wait, 0.0)
         waited = offered & (wait > 0)
+        transferred = np.zeros(cid.size)
+        transferred[mis_idx] = 1.0
+        misrouted = _misrouted(self.right, ctype, queue, mis_idx).astype(float)
         cols = [
-            np.ones(cid.size), waited.astype(float), wait_ans, wait_off,
+            np.ones(cid.size), waited.astype(float), wait_ans, wait_off, ivr, misrouted,
+            transferred,
         ]
         cols += [(outcome == o).astype(float) for o in range(N_OUT)]
         cols += [(is_ans & (wait <= t)).astype(float) for t in self.thresholds]
@@ -311,6 +332,17 @@ class Recorder:
                 s, e = answered_at[sel], busy_end[sel]
                 self.busy_area[p] += area_by_bins(s, e, self.window)[0]
                 self.busy_area_int[p] += area_by_bins(s, e, self.edges)
+        # misrouted calls: the wait in the wrong queue and the agent's transfer time
+        if mis.shape[0]:
+            mq, mqt, mans, mpool, mend = mis.T
+            for k in np.unique(mq).astype(int):
+                sel = mq == k
+                self.queue_area[k] += area_by_bins(mqt[sel], mans[sel], self.window)[0]
+                self.queue_area_int[k] += area_by_bins(mqt[sel], mans[sel], self.edges)
+            for p in np.unique(mpool).astype(int):
+                sel = mpool == p
+                self.busy_area[p] += area_by_bins(mans[sel], mend[sel], self.window)[0]
+                self.busy_area_int[p] += area_by_bins(mans[sel], mend[sel], self.edges)
 
     # ----------------------------------------------------------------- results
 
@@ -344,6 +376,7 @@ class Recorder:
             out = kpis_from_counts(
                 t[_C_ARR], t[_C_OUT:_C_OUT + N_OUT], t[_C_WAITED], t[_C_SUMW_ANS],
                 t[_C_SUMW_OFF], t[_C_OUT + N_OUT:_C_OUT + N_OUT + S], thresholds,
+                t[_C_IVR], t[_C_MIS], t[_C_XFER],
             )
             if hist is not None:
                 out["wait_p50"] = hist_quantile(hist, 0.50)
@@ -407,6 +440,7 @@ class Recorder:
                 r = kpis_from_counts(
                     t[_C_ARR], t[_C_OUT:_C_OUT + N_OUT], t[_C_WAITED], t[_C_SUMW_ANS],
                     t[_C_SUMW_OFF], t[_C_OUT + N_OUT:_C_OUT + N_OUT + S], cs.service_levels,
+                    t[_C_IVR], t[_C_MIS], t[_C_XFER],
                 )
                 r["mean_queue"] = qa[i] / length[i]
                 recs.append(r)
@@ -439,14 +473,14 @@ class Recorder:
             return pd.DataFrame()
         data = {k: np.concatenate([r[k] for r in self._records]) for k in self._records[0]}
         df = pd.DataFrame(data).sort_values("call_id", kind="stable").reset_index(drop=True)
-        types = np.array(cs.type_names, dtype=object)
+        types = np.array([*cs.type_names, ""], dtype=object)
         pools = np.array([*cs.pool_names, ""], dtype=object)
         df["call_type"] = types[df["call_type"].to_numpy()]
-        df["queue"] = types[df["queue"].to_numpy()]
+        df["queue"] = types[df["queue"].to_numpy()]  # -1 (never queued) -> ""
         df["pool"] = pools[df["pool"].to_numpy()]  # -1 -> ""
         df["outcome"] = np.array(OUTCOMES, dtype=object)[df["outcome"].to_numpy()]
-        df["wait"] = np.where(df["answered_at"].notna(), df["answered_at"], df["ended_at"]) \
-            - df["queued_at"]
+        df["wait"] = df["prior_wait"] + np.where(
+            df["answered_at"].notna(), df["answered_at"], df["ended_at"]) - df["queued_at"]
         return df
 
 
@@ -460,4 +494,15 @@ def _level_area(starts: np.ndarray, ends: np.ndarray, levels: np.ndarray,
         lo = np.clip(edges[:-1], s, e)
         hi = np.clip(edges[1:], s, e)
         out += (hi - lo) * v
+    return out
+
+
+def _misrouted(right: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
+               mis_idx: Any) -> np.ndarray:
+    """Calls that reached a queue the menu's right keys do not send their intent to
+    (``right[k, q]``), whether or not they were then transferred."""
+    q = np.where(queue >= 0, queue, 0)
+    out = (queue >= 0) & ~right[ctype, q]
+    if len(mis_idx):
+        out[np.asarray(mis_idx, dtype=np.int64)] = True
     return out

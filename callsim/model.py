@@ -32,10 +32,17 @@ import simpy
 from simpy.events import NORMAL, Event
 
 from callsim.arrivals import sample_block
+from callsim.ivr import DISCONNECTED as WALK_DISCONNECTED
+from callsim.ivr import HANGUP as WALK_HANGUP
+from callsim.ivr import SELF_SERVED as WALK_SELF
+from callsim.ivr import MenuWalker
 from callsim.metrics import (
     ABANDONED,
     ANSWERED,
     BLOCKED,
+    DISCONNECTED,
+    IVR_HANGUP,
+    SELF_SERVED,
     SHORT_ABANDON,
     UNFINISHED,
     WAITING,
@@ -64,7 +71,8 @@ class Call:
 
     __slots__ = (
         "acw", "answered_at", "arrival", "busy_end", "ctype", "deadline", "ended_at",
-        "handle", "id", "outcome", "patience", "pool", "queue", "queued_at",
+        "handle", "id", "ivr_time", "mis", "outcome", "patience", "pool", "prior_wait",
+        "queue", "queued_at", "since",
     )
 
     def __init__(self, id: int, ctype: int, arrival: float, handle: float, acw: float,
@@ -83,6 +91,11 @@ class Call:
         self.busy_end = math.nan
         self.outcome = WAITING
         self.pool = -1
+        self.ivr_time = 0.0
+        self.prior_wait = 0.0  # wait in a wrong queue before a transfer
+        self.since = math.nan  # first queue entry: the key for longest-wait selection
+        self.mis: tuple[int, float, float, int, float] | None = None
+        """(wrong queue, queued at, answered at, pool, agent free at) of a misroute."""
 
 
 class Queue:
@@ -150,14 +163,17 @@ class Model:
         self.short_abandon = cs.short_abandon
         self.n_created = 0
         self.t_stop = cs.horizon + cs.drain_limit
-        # current arrival block
+        self.walker = MenuWalker(cs.ivr, streams) if cs.ivr is not None else None
+        self.pool_serves = [set(cp.skills) for cp in cs.pools]
+        self.home = list(cs.ivr.home) if cs.ivr is not None else list(range(len(cs.call_types)))
+        self._transfer_rng = streams.get("transfer")
+        self._transfer_buf: list[float] = []
+        # queue entries of the loaded arrival blocks, in entry-time order
         self._day = 0
+        self._next_block = 0.0
         self._j = 0
-        self._times: list[float] = []
-        self._kinds: list[int] = []
-        self._handle: list[float] = []
-        self._acw: list[float] = []
-        self._patience: list[float] = []
+        self._entry: list[float] = []
+        self._rows: list[tuple[float, int, int, float, float, float, float]] = []
         self._arrivals_done = False
         self._record = recorder.add
         self._heap = self.env._queue  # SimPy's event heap (see Wake)
@@ -165,6 +181,7 @@ class Model:
         self._cb_arrival: list[Any] = [self._on_arrival]
         self._cb_release: list[Any] = [self._on_release]
         self._cb_staffing: list[Any] = [self._on_staffing]
+        self._cb_requeue: list[Any] = [self._on_requeue]
 
     def _at(self, t: float, callbacks: list[Any], value: Any = None) -> None:
         """Schedule *callbacks* at absolute time *t* on SimPy's heap."""
@@ -185,26 +202,34 @@ class Model:
         self._drain()
 
     def _schedule_next_block(self, now: float) -> None:
+        """Load arrival blocks until one has queue entries left, and schedule the next."""
         cs = self.cs
-        while self._day * DAY < cs.horizon:
+        while True:
+            if self._j < len(self._entry) and (
+                self._entry[self._j] < self._next_block or self._day * DAY >= cs.horizon
+            ):
+                self._at(self._entry[self._j], self._cb_arrival)
+                return
+            if self._day * DAY >= cs.horizon:
+                self._arrivals_done = True
+                return
             a = self._day * DAY
             b = min(a + DAY, cs.horizon)
             self._day += 1
-            if self._load_block(a, b):
-                self._at(self._times[0], self._cb_arrival)
-                return
-        self._arrivals_done = True
+            self._next_block = b if b < cs.horizon else math.inf
+            self._load_block(a, b)
 
-    def _load_block(self, a: float, b: float) -> bool:
+    def _load_block(self, a: float, b: float) -> None:
+        """Draw the callers arriving in ``[a, b)``, walk them through the menu, and merge
+        their queue entries with the entries still pending from the previous block."""
         self.recorder.flush()  # fold the previous day's calls: memory stays flat
-        times, kinds = sample_block(self.cs, self.streams, a, b)
+        cs = self.cs
+        times, kinds = sample_block(cs, self.streams, a, b)
         n = times.size
-        if n == 0:
-            return False
         handle = np.empty(n)
         acw = np.zeros(n)
         patience = np.empty(n)
-        for k, ct in enumerate(self.cs.call_types):
+        for k, ct in enumerate(cs.call_types):
             idx = np.flatnonzero(kinds == k)
             if idx.size == 0:
                 continue
@@ -212,27 +237,56 @@ class Model:
             patience[idx] = ct.patience.sample(self.streams.get("patience", ct.name), idx.size)
             if ct.acw is not None:
                 acw[idx] = ct.acw.sample(self.streams.get("after_call_work", ct.name), idx.size)
-        self._times = times.tolist()
-        self._kinds = kinds.tolist()
-        self._handle = handle.tolist()
-        self._acw = acw.tolist()
-        self._patience = patience.tolist()
+        rows = list(zip(times.tolist(), kinds.tolist(), kinds.tolist(), [0.0] * n,
+                        handle.tolist(), acw.tolist(), patience.tolist(), strict=True))
+        if self.walker is not None:
+            rows = self._walk_menu(rows)
+        pending = self._rows[self._j:]
+        if pending:
+            rows = pending + rows
+        rows.sort(key=_entry_time)
+        self._rows = rows
+        self._entry = [r[0] + r[3] for r in rows]
         self._j = 0
-        return True
+
+    def _walk_menu(
+        self, rows: list[tuple[float, int, int, float, float, float, float]]
+    ) -> list[tuple[float, int, int, float, float, float, float]]:
+        """Send each caller through the menu; record those who never reach a queue."""
+        walk = self.walker.walk  # type: ignore[union-attr]
+        out = []
+        for r in rows:
+            result, q, t = walk(r[1])
+            if q >= 0:
+                out.append((r[0], r[1], q, t, r[4], r[5], r[6]))
+                continue
+            call = Call(self.n_created, r[1], r[0], r[4], r[5], r[6])
+            self.n_created += 1
+            call.ivr_time = t
+            call.ended_at = r[0] + t
+            call.queue = -1
+            call.outcome = (IVR_HANGUP if result == WALK_HANGUP else
+                            SELF_SERVED if result == WALK_SELF else DISCONNECTED)
+            assert result in (WALK_HANGUP, WALK_SELF, WALK_DISCONNECTED)
+            self._record(call)
+        return out
 
     # ---------------------------------------------------------------- callbacks
 
     def _on_arrival(self, ev: Any) -> None:
+        """A caller reaches a queue (after the menu, if there is one)."""
         j = self._j
         now = self.env._now
-        k = self._kinds[j]
-        call = Call(self.n_created, k, now, self._handle[j], self._acw[j], self._patience[j])
+        arrival, k, q, ivr_time, handle, acw, patience = self._rows[j]
+        call = Call(self.n_created, k, arrival, handle, acw, patience)
         self.n_created += 1
-        self._enter_queue(call, k, now)
+        call.ivr_time = ivr_time
+        call.since = now
+        self._enter_queue(call, q, now)
         j += 1
-        if j < len(self._times):
-            self._j = j
-            heapq.heappush(self._heap, (self._times[j], NORMAL, next(self._eid),
+        self._j = j
+        if j < len(self._entry) and self._entry[j] < self._next_block:
+            heapq.heappush(self._heap, (self._entry[j], NORMAL, next(self._eid),
                                         Wake(self._cb_arrival, None)))
         else:
             self._schedule_next_block(now)
@@ -279,6 +333,9 @@ class Model:
         queue.calls.append(call)
 
     def _answer(self, call: Call, pool: Pool, agent: int, now: float) -> None:
+        if call.ctype not in self.pool_serves[pool.idx]:
+            self._transfer(call, pool, agent, now)
+            return
         call.answered_at = now
         call.pool = pool.idx
         call.outcome = ANSWERED
@@ -290,9 +347,46 @@ class Model:
                                     Wake(self._cb_release, (pool, agent))))
         self._record(call)
 
+    def _transfer(self, call: Call, pool: Pool, agent: int, now: float) -> None:
+        """A misrouted caller is answered in the wrong queue; the agent transfers them."""
+        if not self._transfer_buf:
+            self._transfer_buf = self.cs.transfer_time.sample(self._transfer_rng, 1024).tolist()
+        busy = self._transfer_buf.pop()
+        end = now + busy
+        call.mis = (call.queue, call.queued_at, now, pool.idx, end)
+        call.prior_wait = now - call.queued_at
+        call.deadline = math.inf  # talking to an agent: not waiting, cannot abandon
+        pool.busy += 1
+        self._at(end, self._cb_release, (pool, agent))
+        self._at(end, self._cb_requeue, call)
+
+    def _on_requeue(self, ev: Any) -> None:
+        """The transferred caller joins the right queue; patience keeps running."""
+        call: Call = ev._value
+        now = self.env._now
+        q = self.home[call.ctype]
+        call.queue = q
+        call.queued_at = now
+        call.deadline = now + (call.patience - call.prior_wait)
+        for pool in self.routing[q]:
+            if pool.idle:
+                self._answer(call, pool, pool.idle.popleft(), now)
+                return
+        queue = self.queues[q]
+        if self.track_count:
+            self._expire(now)
+            queue.n_waiting += 1
+            self.total_waiting += 1
+            if call.deadline < math.inf:
+                heapq.heappush(self.deadlines, (call.deadline, call.id, call))
+        if self.cs.requeue_front:
+            queue.calls.appendleft(call)
+        else:
+            queue.calls.append(call)
+
     def _abandon(self, call: Call) -> None:
         """Record *call* as having hung up at its deadline (found out now or later)."""
-        wait = call.deadline - call.queued_at
+        wait = call.prior_wait + call.deadline - call.queued_at
         call.outcome = SHORT_ABANDON if 0 < self.short_abandon and wait <= self.short_abandon \
             else ABANDONED
         call.ended_at = call.deadline
@@ -302,8 +396,9 @@ class Model:
         """Settle every hang-up due by *now*, so waiting counts are exact."""
         heap = self.deadlines
         while heap and heap[0][0] <= now:
-            _, _, call = heapq.heappop(heap)
-            if call.outcome == WAITING:
+            deadline, _, call = heapq.heappop(heap)
+            # stale entries: the call was answered, transferred or re-queued since
+            if call.outcome == WAITING and call.deadline == deadline:
                 self._abandon(call)
                 self.queues[call.queue].n_waiting -= 1
                 self.total_waiting -= 1
@@ -325,8 +420,8 @@ class Model:
                         q.n_waiting -= 1
                         self.total_waiting -= 1
                 else:
-                    if head.queued_at < best_t:
-                        best_t = head.queued_at
+                    if head.since < best_t:
+                        best_t = head.since
                         best = q
                     break
         if best is None:
@@ -376,3 +471,7 @@ class Model:
         for pool in self.pools:
             pool.present_log.append((end, pool.present))
 
+
+
+def _entry_time(row: tuple[float, int, int, float, float, float, float]) -> float:
+    return row[0] + row[3]

@@ -20,7 +20,8 @@ from callsim.experiment import BatchResult
 MAIN_KPIS = (
     "arrivals", "offered", "blocked", "short_abandons", "answered", "abandoned",
     "answer_rate", "abandon_rate", "asa", "mean_wait", "p_wait", "wait_p50", "wait_p90",
-    "wait_p95", "mean_queue", "occupancy",
+    "wait_p95", "mean_queue", "occupancy", "ivr_time", "ivr_hangups", "ivr_hangup_rate",
+    "self_served", "disconnected", "misroutes", "misroute_rate", "transfers",
 )
 RATES = {"answer_rate", "abandon_rate", "p_wait", "occupancy"}
 
@@ -32,7 +33,7 @@ def fmt(name: str, value: float) -> str:
     base = name.rsplit(".", 1)[-1]
     if base in RATES or base.startswith(("sl_", "sla_")) or base.endswith("_rate"):
         return f"{100 * value:.2f} %"
-    if base in ("asa", "mean_wait") or base.startswith("wait_p"):
+    if base in ("asa", "mean_wait", "ivr_time") or base.startswith("wait_p"):
         return f"{value:.1f} s"
     if base in ("mean_queue", "mean_staffed", "mean_busy"):
         return f"{value:.2f}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,9 @@ from callsim.config import (
     Staffing,
 )
 from callsim.errors import ConfigError
+
+if TYPE_CHECKING:
+    from callsim.ivr import CompiledIvr
 
 DAY = 86400.0
 
@@ -110,6 +114,12 @@ class CompiledScenario:
     capacity: int | None
     short_abandon: float
     service_levels: tuple[float, ...]
+    ivr: CompiledIvr | None = None
+    """The menu, or None: callers go straight to their call type's queue."""
+    transfer_time: d.Distribution = d.Deterministic(30.0)
+    """Agent time to transfer a misrouted caller."""
+    requeue_front: bool = True
+    """A transferred caller waits at the front (True) or back of the right queue."""
 
     @property
     def type_names(self) -> list[str]:
@@ -299,6 +309,8 @@ def compile_staffing(st: Staffing, sc: Scenario) -> tuple[tuple[float, ...], tup
 
 def compile_scenario(sc: Scenario) -> CompiledScenario:
     """Turn a validated scenario into a :class:`CompiledScenario`."""
+    from callsim.ivr import compile_ivr
+
     base = _base_dir(sc)
     names = list(sc.call_types)
     index = {n: i for i, n in enumerate(names)}
@@ -351,4 +363,8 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
         capacity=sc.queue.capacity,
         short_abandon=sc.queue.short_abandon,
         service_levels=tuple(sc.kpis.service_levels),
+        ivr=compile_ivr(sc.ivr, sc, base) if sc.ivr is not None else None,
+        transfer_time=build_distribution(sc.misroute.transfer_time, base,
+                                         "misroute.transfer_time"),
+        requeue_front=sc.misroute.requeue == "front",
     )
