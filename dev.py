@@ -21,7 +21,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 
-MAIN_JOB = ["callsim", "run", "configs/seoul120/base.yaml", "--reps", "10", "--by-type"]
+MAIN_JOB = ["callsim", "compare", "configs/seoul120/two_level.yaml",
+            "configs/seoul120/one_level.yaml", "--reps", "20", "--out", "runs/seoul120"]
 
 
 def sh(*cmd: str | Path) -> int:

@@ -47,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write summary.json, *.csv to this directory")
     p.add_argument("--by-type", action="store_true", help="also print per call type/pool")
 
+    p = sub.add_parser("compare", help="compare designs on the same callers (paired CIs)")
+    p.add_argument("scenarios", nargs="+", help="two or more scenario files; the first is "
+                   "the reference")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="PATH=VALUE", help="override a field in every design")
+    p.add_argument("--reps", type=int, default=10, help="replications per design (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="root seed shared by all designs")
+    p.add_argument("--out", type=Path, help="write comparison.json, comparison.csv and a figure")
+    p.add_argument("--all-kpis", action="store_true", help="show every KPI, not the main ones")
+
     p = sub.add_parser("validate", help="check a scenario file and report problems")
     _add_scenario_args(p)
 
@@ -80,6 +90,23 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         console.print(pool_table(batch))
     if args.out:
         paths = write_run(batch, args.out)
+        console.print(f"wrote {', '.join(str(p) for p in paths)}")
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    from callsim.compare import compare, design_names
+    from callsim.report import comparison_table, write_comparison
+
+    _check_positive("--reps", args.reps)
+    if len(args.scenarios) < 2:
+        raise ConfigError("compare needs at least two scenario files")
+    scenarios = [load_scenario(p, args.overrides) for p in args.scenarios]
+    names = design_names(args.scenarios, scenarios)
+    comp = compare(dict(zip(names, scenarios, strict=True)), reps=args.reps, seed=args.seed)
+    console.print(comparison_table(comp, all_kpis=args.all_kpis))
+    if args.out:
+        paths = write_comparison(comp, args.out)
         console.print(f"wrote {', '.join(str(p) for p in paths)}")
     return EXIT_OK
 
@@ -132,7 +159,7 @@ def cmd_erlang(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "schema": cmd_schema,
             "erlang": cmd_erlang}
 
 

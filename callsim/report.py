@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
+from callsim.compare import Comparison
 from callsim.experiment import BatchResult
 
 #: KPIs shown in the terminal table, in this order (others stay in the files)
@@ -137,4 +138,64 @@ def write_run(batch: BatchResult, out: Path) -> list[Path]:
     batch.replications.to_csv(paths[1])
     batch.intervals.to_csv(paths[2], index=False)
     batch.agents.to_csv(paths[3], index=False)
+    return paths
+
+
+#: KPIs of a comparison table, in order
+COMPARE_KPIS = (
+    "arrivals", "ivr_time", "ivr_hangups", "self_served", "offered", "blocked",
+    "short_abandons", "answered", "abandoned", "answer_rate", "asa", "sl_20", "mean_wait",
+    "mean_queue", "misroutes", "transfers", "occupancy",
+)
+
+
+def comparison_table(comp: Comparison, all_kpis: bool = False) -> Table:
+    """Each KPI per design (mean ± half-width) and each design's paired difference
+    from the reference, marked when significant."""
+    diffs = comp.differences()
+    kpis = comp.kpi_names() if all_kpis else [k for k in COMPARE_KPIS
+                                               if k in comp.kpi_names()]
+    reps = len(next(iter(comp.batches.values())).replications)
+    table = Table(title=f"{' vs '.join(comp.designs)}: {reps} paired replications, seed "
+                  f"{comp.seed}, 95 % CIs; difference = design - {comp.reference}")
+    table.add_column("KPI")
+    for name in comp.designs:
+        table.add_column(name, justify="right")
+    for name in comp.designs[1:]:
+        table.add_column(f"Δ {name}", justify="right")
+    for k in kpis:
+        row = [k]
+        for name in comp.designs:
+            s = comp.batches[name].summary
+            row.append(f"{fmt(k, s.at[k, 'mean'])} {fmt_hw(k, s.at[k, 'half_width'])}".strip())
+        for name in comp.designs[1:]:
+            d = diffs[(diffs.design == name) & (diffs.kpi == k)].iloc[0]
+            txt = f"{_signed(k, d.difference)} {fmt_hw(k, d.half_width)}".strip()
+            row.append(f"[bold]{txt} *[/]" if d.significant else txt)
+        table.add_row(*row)
+    table.caption = "* the 95 % CI of the paired difference excludes 0"
+    return table
+
+
+def _signed(name: str, value: float) -> str:
+    text = fmt(name, value)
+    return text if text.startswith("-") or text == "–" else "+" + text
+
+
+def write_comparison(comp: Comparison, out: Path) -> list[Path]:
+    """Write ``comparison.json``, ``comparison.csv`` (paired differences, every KPI),
+    ``summary.csv`` (per design) and ``comparison.png`` (the day, per design)."""
+    from callsim.plots import comparison_day
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "comparison.json", out / "comparison.csv", out / "summary.csv",
+             out / "comparison.png"]
+    paths[0].write_text(json.dumps(comp.to_dict(), indent=2), encoding="utf-8")
+    comp.differences(overall_only=False).to_csv(paths[1], index=False)
+    comp.summary.to_csv(paths[2], index=False)
+    fig = comparison_day(comp)
+    fig.savefig(paths[3], dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
     return paths
