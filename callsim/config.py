@@ -486,7 +486,7 @@ class MenuOption(Strict):
 class MenuNode(Strict):
     """One menu: a prompt, then the caller presses a key (or not, or hangs up)."""
 
-    prompt: Dist = 0.0
+    prompt: Dist = 0.0  # type: ignore[assignment]
     """Length of the announcement (seconds, or a distribution)."""
     decision: Dist | None = None
     """Time the caller takes to press a key after the prompt (default 0)."""
@@ -528,7 +528,7 @@ class IvrCfg(Strict):
 class MisrouteCfg(Strict):
     """What happens to a caller who reaches the wrong queue."""
 
-    transfer_time: Dist = 30.0
+    transfer_time: Dist = 30.0  # type: ignore[assignment]
     """Agent time spent finding out and transferring the caller (seconds)."""
     requeue: Literal["front", "back"] = "front"
     """Where the transferred caller waits in the right queue."""
@@ -680,7 +680,9 @@ def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any
 def parse_override(text: str) -> tuple[str, Any]:
     """Split ``"path.to.key=value"``; the value is read as YAML (``1.2``, ``[1,2]``, ``null``)."""
     if "=" not in text:
-        raise ConfigError(f"--set {text!r}: write path=value, e.g. pools.general.staffing.agents=40")
+        raise ConfigError(
+            f"--set {text!r}: write path=value, e.g. pools.general.staffing.agents=40"
+        )
     path, _, raw = text.partition("=")
     path = path.strip()
     if not path:

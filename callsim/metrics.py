@@ -215,7 +215,7 @@ class Recorder:
         K = len(cs.call_types)
         P = len(cs.pools)
         S = len(cs.service_levels)
-        self.n_int = int(math.ceil(cs.horizon / cs.interval - 1e-9))
+        self.n_int = math.ceil(cs.horizon / cs.interval - 1e-9)
         self.edges = np.minimum(np.arange(self.n_int + 1) * cs.interval, cs.horizon)
         self.window = np.array([cs.warmup, cs.horizon])
         self.thresholds = np.asarray(cs.service_levels)

@@ -387,7 +387,7 @@ class Model:
     def _abandon(self, call: Call) -> None:
         """Record *call* as having hung up at its deadline (found out now or later)."""
         wait = call.prior_wait + call.deadline - call.queued_at
-        call.outcome = SHORT_ABANDON if 0 < self.short_abandon and wait <= self.short_abandon \
+        call.outcome = SHORT_ABANDON if self.short_abandon > 0 and wait <= self.short_abandon \
             else ABANDONED
         call.ended_at = call.deadline
         self._record(call)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from rich.table import Table
@@ -25,6 +25,11 @@ MAIN_KPIS = (
     "self_served", "disconnected", "misroutes", "misroute_rate", "transfers",
 )
 RATES = {"answer_rate", "abandon_rate", "p_wait", "occupancy"}
+
+
+def num(frame: pd.DataFrame, row: object, col: str) -> float:
+    """``frame.at[row, col]`` as a float (for typed access to summary tables)."""
+    return float(cast(float, frame.at[row, col]))
 
 
 def fmt(name: str, value: float) -> str:
@@ -68,9 +73,9 @@ def kpi_table(batch: BatchResult, title: str | None = None) -> Table:
     if reps > 1:
         table.add_column("95 % CI", justify="right")
     for k in ordered_kpis(s):
-        row = [k, fmt(k, s.at[k, "mean"])]
+        row = [k, fmt(k, num(s, k, "mean"))]
         if reps > 1:
-            row.append(fmt_hw(k, s.at[k, "half_width"]))
+            row.append(fmt_hw(k, num(s, k, "half_width")))
         table.add_row(*row)
     return table
 
@@ -121,7 +126,7 @@ def summary_dict(batch: BatchResult) -> dict[str, Any]:
         "replications": int(s["n"].max()) if len(s) else 0,
         "level": batch.level,
         "kpis": {
-            str(k): {c: _jsonable(float(s.at[k, c])) if c != "n" else int(s.at[k, c])
+            str(k): {c: _jsonable(num(s, k, c)) if c != "n" else int(num(s, k, c))
                      for c in ("mean", "half_width", "ci_low", "ci_high", "n")}
             for k in s.index
         },
@@ -167,7 +172,7 @@ def comparison_table(comp: Comparison, all_kpis: bool = False) -> Table:
         row = [k]
         for name in comp.designs:
             s = comp.batches[name].summary
-            row.append(f"{fmt(k, s.at[k, 'mean'])} {fmt_hw(k, s.at[k, 'half_width'])}".strip())
+            row.append(f"{fmt(k, num(s, k, 'mean'))} {fmt_hw(k, num(s, k, 'half_width'))}".strip())
         for name in comp.designs[1:]:
             d = diffs[(diffs.design == name) & (diffs.kpi == k)].iloc[0]
             txt = f"{_signed(k, d.difference)} {fmt_hw(k, d.half_width)}".strip()

@@ -15,8 +15,8 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -116,7 +116,7 @@ class CompiledScenario:
     service_levels: tuple[float, ...]
     ivr: CompiledIvr | None = None
     """The menu, or None: callers go straight to their call type's queue."""
-    transfer_time: d.Distribution = d.Deterministic(30.0)
+    transfer_time: d.Distribution = d.Deterministic(30.0)  # noqa: RUF009 (frozen)
     """Agent time to transfer a misrouted caller."""
     requeue_front: bool = True
     """A transferred caller waits at the front (True) or back of the right queue."""
@@ -189,17 +189,17 @@ def build_distribution(cfg: DistributionCfg, base: Path, where: str) -> d.Distri
     """Make a distribution object from its config."""
     match cfg.dist:
         case "exponential":
-            return d.Exponential(cfg.mean)  # type: ignore[union-attr]
+            return d.Exponential(cfg.mean)
         case "lognormal":
-            return d.Lognormal(cfg.mean, cfg.cv)  # type: ignore[union-attr]
+            return d.Lognormal(cfg.mean, cfg.cv)
         case "gamma":
-            return d.Gamma(cfg.mean, cfg.cv)  # type: ignore[union-attr]
+            return d.Gamma(cfg.mean, cfg.cv)
         case "weibull":
-            return d.Weibull(cfg.shape, cfg.scale)  # type: ignore[union-attr]
+            return d.Weibull(cfg.shape, cfg.scale)
         case "deterministic":
-            return d.Deterministic(cfg.value)  # type: ignore[union-attr]
+            return d.Deterministic(cfg.value)
         case "uniform":
-            return d.Uniform(cfg.low, cfg.high)  # type: ignore[union-attr]
+            return d.Uniform(cfg.low, cfg.high)
         case "empirical":
             assert isinstance(cfg, EmpiricalCfg)
             if cfg.values is not None:
@@ -239,8 +239,8 @@ def compile_rate(
         return PiecewiseRate(np.array([0.0]), np.array([sc.horizon.length]), rates_per_s)
     start = sc.horizon.start
     end = start + sc.horizon.length
-    first = int(math.floor(start / slot))
-    last = int(math.ceil(end / slot - 1e-9))
+    first = math.floor(start / slot)
+    last = math.ceil(end / slot - 1e-9)
     idx = np.arange(first, last)
     if daily:
         src = rates_per_s[idx % len(counts)]
@@ -265,8 +265,8 @@ def compile_staffing(st: Staffing, sc: Scenario) -> tuple[tuple[float, ...], tup
         slot = st.interval
         vals = st.per_interval
         daily = math.isclose(len(vals) * slot, DAY)
-        first = int(math.floor(h.start / slot))
-        last = int(math.ceil((h.start + t_end) / slot))
+        first = math.floor(h.start / slot)
+        last = math.ceil((h.start + t_end) / slot)
         for k in range(first, last):
             if daily:
                 v = vals[k % len(vals)]
@@ -277,7 +277,7 @@ def compile_staffing(st: Staffing, sc: Scenario) -> tuple[tuple[float, ...], tup
         assert st.shifts is not None
         # events of every daily shift occurrence overlapping the run (+ the day before)
         edges: dict[float, int] = {}
-        n_days = int(math.ceil((h.start + t_end) / DAY)) + 1
+        n_days = math.ceil((h.start + t_end) / DAY) + 1
         for day in range(-1, n_days):
             for s in st.shifts:
                 a = day * DAY + s.start

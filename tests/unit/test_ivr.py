@@ -122,7 +122,7 @@ def test_self_service_and_disconnect_outcomes() -> None:
     b = calls[calls.call_type == "b"]
     # b callers reaching the sub-menu: 90 % of them (10 % time out at the root)
     selfs = (b.outcome == "self_served").sum()
-    reached_sub = ((b.outcome != "disconnected")).sum()
+    reached_sub = (b.outcome != "disconnected").sum()
     assert stats.binomtest(int(selfs), int(reached_sub), 0.3).pvalue > 0.001
     assert res.kpis["self_served"] == selfs
     timeouts = (calls.outcome == "disconnected").sum()
