@@ -31,7 +31,7 @@ def sh(*cmd: str | Path) -> int:
 
 
 def ensure_venv(extra: str | None) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by any python3
         sys.exit(f"callsim needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PY.exists():
         print(f"creating {VENV}", flush=True)
