@@ -2,8 +2,8 @@
 
 Owns the menu semantics: prompts, decisions, wrong keys, timeouts with repeats,
 hang-ups, self-service exits and disconnects. Imports :mod:`callsim.config`,
-:mod:`callsim.distributions`, :mod:`callsim.scenario` (builders) and
-:mod:`callsim.rng`; the model calls :meth:`MenuWalker.walk` once per caller.
+:mod:`callsim.distributions`, :mod:`callsim.sources` and :mod:`callsim.rng`; the
+model calls :meth:`MenuWalker.walk` once per caller.
 
 A caller arrives with an *intent* (a call type). At each node the prompt plays
 (hang-up hazard per second while it plays), then the caller may hang up (per-node
@@ -28,6 +28,7 @@ import numpy as np
 from callsim import distributions as d
 from callsim.config import IvrCfg, Scenario
 from callsim.rng import Streams
+from callsim.sources import build_distribution
 
 QUEUE, GOTO, SELF, DISCONNECT = 0, 1, 2, 3
 #: walk results
@@ -73,8 +74,6 @@ class CompiledIvr:
 
 def compile_ivr(ivr: IvrCfg, sc: Scenario, base: Path) -> CompiledIvr:
     """Resolve names to indices and precompute, per node and intent, the right keys."""
-    from callsim.scenario import build_distribution
-
     types = list(sc.call_types)
     tindex = {n: i for i, n in enumerate(types)}
     names = [ivr.root] + [n for n in ivr.nodes if n != ivr.root]

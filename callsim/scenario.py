@@ -12,26 +12,17 @@ of the first day.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from callsim import distributions as d
-from callsim.config import (
-    DistributionCfg,
-    EmpiricalCfg,
-    RateProfile,
-    Scenario,
-    Staffing,
-)
+from callsim.config import RateProfile, Scenario, Staffing
 from callsim.errors import ConfigError
-
-if TYPE_CHECKING:
-    from callsim.ivr import CompiledIvr
+from callsim.ivr import CompiledIvr, compile_ivr
+from callsim.sources import base_dir, build_distribution, read_numbers
 
 DAY = 86400.0
 
@@ -139,77 +130,6 @@ class CompiledScenario:
         return self.arrivals_total.expected(a, b) * np.asarray(self.mix)
 
 
-def _base_dir(sc: Scenario) -> Path:
-    if sc.source and not sc.source.startswith("<"):
-        return Path(sc.source).resolve().parent
-    return Path.cwd()
-
-
-def _read_numbers(path: Path, column: str | None, where: str) -> list[float]:
-    if not path.is_file():
-        raise ConfigError(f"{where}: file {str(path)!r} not found")
-    text = path.read_text(encoding="utf-8-sig").splitlines()
-    rows = [r for r in csv.reader(text) if r and any(c.strip() for c in r)]
-    if not rows:
-        raise ConfigError(f"{where}: file {str(path)!r} is empty")
-    start = 0
-    col = 0
-    header = [c.strip() for c in rows[0]]
-    try:
-        float(header[0])
-        if column is not None:
-            raise ConfigError(f"{where}: file {str(path)!r} has no header, so no column "
-                              f"{column!r}")
-    except ValueError:
-        start = 1
-        if column is None:
-            if len(header) != 1:
-                raise ConfigError(f"{where}: file {str(path)!r} has columns "
-                                  f"{', '.join(header)}; name one with 'column'") from None
-        elif column not in header:
-            raise ConfigError(f"{where}: file {str(path)!r} has no column {column!r}; "
-                              f"allowed: {', '.join(header)}") from None
-        else:
-            col = header.index(column)
-    out: list[float] = []
-    for n, row in enumerate(rows[start:], start=start + 1):
-        try:
-            v = float(row[col])
-        except (ValueError, IndexError):
-            raise ConfigError(f"{where}: file {str(path)!r} line {n}: "
-                              f"{row!r} is not a number") from None
-        if not math.isfinite(v) or v < 0:
-            raise ConfigError(f"{where}: file {str(path)!r} line {n}: {v!r} must be a "
-                              "finite number >= 0")
-        out.append(v)
-    return out
-
-
-def build_distribution(cfg: DistributionCfg, base: Path, where: str) -> d.Distribution:
-    """Make a distribution object from its config."""
-    match cfg.dist:
-        case "exponential":
-            return d.Exponential(cfg.mean)
-        case "lognormal":
-            return d.Lognormal(cfg.mean, cfg.cv)
-        case "gamma":
-            return d.Gamma(cfg.mean, cfg.cv)
-        case "weibull":
-            return d.Weibull(cfg.shape, cfg.scale)
-        case "deterministic":
-            return d.Deterministic(cfg.value)
-        case "uniform":
-            return d.Uniform(cfg.low, cfg.high)
-        case "empirical":
-            assert isinstance(cfg, EmpiricalCfg)
-            if cfg.values is not None:
-                return d.Empirical(tuple(cfg.values))
-            assert cfg.file is not None
-            vals = _read_numbers(base / cfg.file, cfg.column, where)
-            return d.Empirical(tuple(vals))
-    raise ConfigError(f"{where}: unknown distribution {cfg.dist!r}")  # pragma: no cover
-
-
 def _profile_per_day(
     prof: RateProfile, base: Path, where: str
 ) -> tuple[np.ndarray, float, bool]:
@@ -224,7 +144,7 @@ def _profile_per_day(
         covers = len(vals) * prof.interval
         return vals, prof.interval, math.isclose(covers, DAY)
     assert prof.csv is not None
-    vals = np.asarray(_read_numbers(base / prof.csv.path, prof.csv.column, f"{where}.csv"))
+    vals = np.asarray(read_numbers(base / prof.csv.path, prof.csv.column, f"{where}.csv"))
     covers = len(vals) * prof.csv.interval
     return vals, prof.csv.interval, math.isclose(covers, DAY)
 
@@ -309,9 +229,7 @@ def compile_staffing(st: Staffing, sc: Scenario) -> tuple[tuple[float, ...], tup
 
 def compile_scenario(sc: Scenario) -> CompiledScenario:
     """Turn a validated scenario into a :class:`CompiledScenario`."""
-    from callsim.ivr import compile_ivr
-
-    base = _base_dir(sc)
+    base = base_dir(sc)
     names = list(sc.call_types)
     index = {n: i for i, n in enumerate(names)}
     cts: list[CompiledCallType] = []

@@ -1,0 +1,89 @@
+"""Reading what a scenario points to: distributions from config, numbers from files.
+
+Owns :func:`build_distribution` and :func:`read_numbers` (CSV columns or one number per
+line, with errors that name the file and line). Imports :mod:`callsim.config`,
+:mod:`callsim.distributions` and :mod:`callsim.errors`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from callsim import distributions as d
+from callsim.config import DistributionCfg, EmpiricalCfg, Scenario
+from callsim.errors import ConfigError
+
+
+def base_dir(sc: Scenario) -> Path:
+    """The folder relative paths in *sc* are read from (its file's, else the cwd)."""
+    if sc.source and not sc.source.startswith("<"):
+        return Path(sc.source).resolve().parent
+    return Path.cwd()
+
+
+def read_numbers(path: Path, column: str | None, where: str) -> list[float]:
+    """Non-negative numbers from a one-column file or a named CSV column."""
+    if not path.is_file():
+        raise ConfigError(f"{where}: file {str(path)!r} not found")
+    text = path.read_text(encoding="utf-8-sig").splitlines()
+    rows = [r for r in csv.reader(text) if r and any(c.strip() for c in r)]
+    if not rows:
+        raise ConfigError(f"{where}: file {str(path)!r} is empty")
+    start = 0
+    col = 0
+    header = [c.strip() for c in rows[0]]
+    try:
+        float(header[0])
+        if column is not None:
+            raise ConfigError(f"{where}: file {str(path)!r} has no header, so no column "
+                              f"{column!r}")
+    except ValueError:
+        start = 1
+        if column is None:
+            if len(header) != 1:
+                raise ConfigError(f"{where}: file {str(path)!r} has columns "
+                                  f"{', '.join(header)}; name one with 'column'") from None
+        elif column not in header:
+            raise ConfigError(f"{where}: file {str(path)!r} has no column {column!r}; "
+                              f"allowed: {', '.join(header)}") from None
+        else:
+            col = header.index(column)
+    out: list[float] = []
+    for n, row in enumerate(rows[start:], start=start + 1):
+        try:
+            v = float(row[col])
+        except (ValueError, IndexError):
+            raise ConfigError(f"{where}: file {str(path)!r} line {n}: "
+                              f"{row!r} is not a number") from None
+        if not math.isfinite(v) or v < 0:
+            raise ConfigError(f"{where}: file {str(path)!r} line {n}: {v!r} must be a "
+                              "finite number >= 0")
+        out.append(v)
+    return out
+
+
+def build_distribution(cfg: DistributionCfg, base: Path, where: str) -> d.Distribution:
+    """Make a distribution object from its config."""
+    match cfg.dist:
+        case "exponential":
+            return d.Exponential(cfg.mean)
+        case "lognormal":
+            return d.Lognormal(cfg.mean, cfg.cv)
+        case "gamma":
+            return d.Gamma(cfg.mean, cfg.cv)
+        case "weibull":
+            return d.Weibull(cfg.shape, cfg.scale)
+        case "deterministic":
+            return d.Deterministic(cfg.value)
+        case "uniform":
+            return d.Uniform(cfg.low, cfg.high)
+        case "empirical":
+            assert isinstance(cfg, EmpiricalCfg)
+            if cfg.values is not None:
+                return d.Empirical(tuple(cfg.values))
+            assert cfg.file is not None
+            vals = read_numbers(base / cfg.file, cfg.column, where)
+            return d.Empirical(tuple(vals))
+    raise ConfigError(f"{where}: unknown distribution {cfg.dist!r}")  # pragma: no cover
