@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -31,6 +32,51 @@ def _add_scenario_args(p: argparse.ArgumentParser) -> None:
                         "(repeatable; the value is read as YAML)")
 
 
+def _add_execution_args(p: argparse.ArgumentParser) -> None:
+    """Options of commands that run batches: backend, workers, stopping, progress."""
+    g = p.add_argument_group("execution")
+    g.add_argument("--jobs", type=int, metavar="N",
+                   help="run N replications at once (worker processes; default 1, or "
+                        "the CPUs with --backend processes/dask)")
+    g.add_argument("--backend", choices=["serial", "processes", "dask"],
+                   help="where replications run (default: serial, processes with --jobs "
+                        "> 1, dask with --scheduler); results are identical on all")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="use a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    g.add_argument("--precision", action="append", default=[], metavar="KPI=H",
+                   help="run rounds of replications until the 95%% CI half-width of KPI is "
+                        "<= H (e.g. answer_rate=0.002; repeatable; --reps is then the first "
+                        "round, default 10)")
+    g.add_argument("--max-reps", type=int, metavar="N",
+                   help="with --precision: stop after N replications (default 1000)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _execution_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """run_batch/sweep keyword arguments from the execution options."""
+    if args.jobs is not None:
+        _check_positive("--jobs", args.jobs)
+    if args.max_reps is not None:
+        _check_positive("--max-reps", args.max_reps)
+    backend = args.backend
+    if backend is None:
+        backend = ("dask" if args.scheduler else
+                   "processes" if args.jobs is not None and args.jobs > 1 else "serial")
+    if args.scheduler and backend != "dask":
+        raise ConfigError(f"--scheduler needs --backend dask (not {backend})")
+    return {"backend": backend, "jobs": args.jobs, "scheduler": args.scheduler,
+            "precision": args.precision or None, "max_reps": args.max_reps,
+            "progress": False if args.quiet else None}
+
+
+def _print_run_info(info: dict[str, Any], console: Console) -> None:
+    read = int(info.get("replications_read", 0))
+    if read:
+        where = info.get("out", "the run directory")
+        ran = int(info.get("replications_run", 0))
+        console.print(f"resumed: {read} replications read from {where}, {ran} run")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(
@@ -42,10 +88,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="simulate a scenario and print its KPIs")
     _add_scenario_args(p)
-    p.add_argument("--reps", type=int, default=1, help="replications (default 1)")
+    p.add_argument("--reps", type=int,
+                   help="replications (default 1; with --precision the first round, "
+                        "default 10)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    p.add_argument("--out", type=Path, help="write summary.json, *.csv to this directory")
+    p.add_argument("--out", type=Path,
+                   help="checkpoint each replication to this directory as it finishes "
+                        "(rerun to resume) and write summary.json, *.csv there")
     p.add_argument("--by-type", action="store_true", help="also print per call type/pool")
+    _add_execution_args(p)
+
+    p = sub.add_parser("sweep", help="run a grid of what-ifs on the same callers")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--set", dest="grid", action="append", default=[],
+                   metavar="PATH=V1,V2,...",
+                   help="a swept field and its values, e.g. --set "
+                        "pools.general_team.staffing.agents=100:200:10 (start:stop:step, "
+                        "inclusive) or --set arrivals.scale=0.8,1,1.2 (repeatable: every "
+                        "combination runs; each value is read as YAML)")
+    p.add_argument("--reps", type=int,
+                   help="replications per grid point (default 10; with --precision the "
+                        "first round)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="root seed shared by every grid point (default 0)")
+    p.add_argument("--kpi", dest="kpis", action="append", metavar="KPI",
+                   help="KPI to show and tabulate (repeatable; default: the main ones "
+                        "shown, every overall KPI in sweep.csv)")
+    p.add_argument("--out", type=Path,
+                   help="checkpoint to this directory (rerun to resume); write sweep.csv")
+    _add_execution_args(p)
 
     p = sub.add_parser("compare", help="compare designs on the same callers (paired CIs)")
     p.add_argument("scenarios", nargs="+", help="two or more scenario files; the first is "
@@ -79,18 +150,76 @@ def _check_positive(name: str, value: int) -> None:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
-    _check_positive("--reps", args.reps)
+    if args.reps is not None:
+        _check_positive("--reps", args.reps)
     if args.seed < 0:
         raise ConfigError(f"--seed: {args.seed} is not allowed; it must be >= 0")
+    kw = _execution_kwargs(args)
+    reps = args.reps if args.reps is not None else (None if kw["precision"] else 1)
     scenario = load_scenario(args.scenario, args.overrides)
-    batch = run_batch(scenario, reps=args.reps, seed=args.seed)
+    batch = run_batch(scenario, reps=reps, seed=args.seed, out=args.out, **kw)
     console.print(kpi_table(batch))
+    _print_run_info(batch.info, console)
+    if batch.stopping:
+        console.print(f"stopped: {batch.stopping}")
     if args.by_type:
         console.print(type_table(batch))
         console.print(pool_table(batch))
     if args.out:
         paths = write_run(batch, args.out)
         console.print(f"wrote {', '.join(str(p) for p in paths)}")
+    return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
+    from rich.table import Table
+
+    from callsim.experiment import parse_grid, sweep
+    from callsim.report import fmt, fmt_hw
+
+    if args.reps is not None:
+        _check_positive("--reps", args.reps)
+    if args.seed < 0:
+        raise ConfigError(f"--seed: {args.seed} is not allowed; it must be >= 0")
+    if not args.grid:
+        raise ConfigError("sweep needs at least one --set PATH=V1,V2,...")
+    kw = _execution_kwargs(args)
+    grid = parse_grid(args.grid)
+    res = sweep(args.scenario, grid, reps=args.reps, seed=args.seed, out=args.out,
+                kpis=args.kpis, **kw)
+    table = res.table
+    kpi_names = list(dict.fromkeys(table["kpi"]))
+    first_sl = next((k for k in kpi_names if k.startswith("sl_")), None)
+    shown = args.kpis or [k for k in ("answer_rate", "asa", first_sl, "occupancy")
+                          if k in kpi_names]
+    n = [len(b.replications) for b in res.batches]
+    reps_text = f"{n[0]}" if len(set(n)) == 1 else f"{min(n)}-{max(n)}"
+    out = Table(title=f"{res.scenario}: {len(res.points)} grid points x {reps_text} "
+                      f"replications, seed {res.seed} (95 % CI)")
+    for path, values in res.grid.items():
+        out.add_column(path, justify="right", overflow="fold",
+                       min_width=max(5, *(len(str(v)) for v in values)))
+    for k in shown:
+        out.add_column(k, justify="right", no_wrap=True)
+    idx = table.set_index(["point", "kpi"])
+    for i, pt in enumerate(res.points):
+        cells = [str(pt[p]) for p in res.grid]
+        for k in shown:
+            row = idx.loc[(i, k)]
+            cells.append(f"{fmt(k, float(row['mean']))} {fmt_hw(k, float(row['half_width']))}"
+                         .strip())
+        out.add_row(*cells)
+    console.print(out)
+    _print_run_info(res.info, console)
+    stops = [b.stopping for b in res.batches if b.stopping]
+    met = sum(1 for b in res.batches if b.meta.get("stopping", {}).get("met"))
+    if stops:
+        console.print(f"stopped: precision reached at {met} of {len(stops)} grid points"
+                      + ("" if met == len(stops) else " (the others hit --max-reps)"))
+    if args.out:
+        path = args.out / "sweep.csv"
+        table.to_csv(path, index=False)
+        console.print(f"wrote {path}, {args.out / 'sweep.json'}")
     return EXIT_OK
 
 
@@ -112,7 +241,10 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    from callsim.scenario import compile_scenario
+
     sc = load_scenario(args.scenario, args.overrides)
+    compile_scenario(sc)  # also reads the files it points to (CSV profiles, empirical data)
     console.print(f"{args.scenario}: valid scenario {sc.name!r}: {len(sc.call_types)} call "
                   f"types, {len(sc.pools)} agent pools, {sc.horizon.length / 3600:g} h")
     return EXIT_OK
@@ -161,6 +293,7 @@ def cmd_erlang(args: argparse.Namespace, console: Console) -> int:
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "schema": cmd_schema,
             "erlang": cmd_erlang}
+COMMANDS["sweep"] = cmd_sweep
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -565,6 +566,14 @@ class Scenario(Strict):
     """KPI settings."""
     source: str | None = Field(default=None, exclude=True)
     """Where this scenario was loaded from (set by the loader)."""
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    """The mapping it was validated from (after extends and overrides): what-ifs are
+    applied to it and re-validated, so shorthand and clock strings survive."""
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """A copy of the mapping this scenario was validated from."""
+        return copy.deepcopy(self._raw)
 
     def routing_for(self, call_type: str) -> list[str]:
         """Pools that may answer *call_type*, in preference order."""
@@ -755,6 +764,7 @@ def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
         scenario = Scenario.model_validate({**data, "source": source})
     except ValidationError as err:
         raise format_validation_error(err, source) from None
+    scenario._raw = copy.deepcopy({k: v for k, v in data.items() if k != "source"})
     cross_check(scenario)
     return scenario
 
@@ -811,8 +821,10 @@ def with_overrides(
     """A copy of *scenario* with dotted-path *overrides* applied and re-validated."""
     if not overrides:
         return scenario
-    data = scenario.model_dump(mode="python", exclude_none=False)
-    data.pop("source", None)
+    data = scenario.raw
+    if not data:  # built directly with Scenario(...), not through validate()
+        data = scenario.model_dump(mode="json", exclude_none=True)
+        data.pop("source", None)
     return validate(apply_overrides(data, overrides), scenario.source or "<scenario>")
 
 
@@ -898,6 +910,7 @@ def cross_check(sc: Scenario) -> None:
                 )
     if sc.ivr is not None:
         problems += _check_ivr(sc)
+    problems += _check_files(sc)
     if problems:
         raise ConfigError(f"{src}: invalid scenario ({len(problems)} problem"
                           f"{'s' if len(problems) != 1 else ''})\n  " + "\n  ".join(problems))
@@ -967,3 +980,24 @@ def _check_ivr(sc: Scenario) -> list[str]:
                             f"{opt.queue!r}, but pool {p!r} answering it lacks the skill "
                             f"{ct!r}; add it to pools.{p}.skills")
     return problems
+
+
+def _check_files(sc: Scenario) -> list[str]:
+    """Files the scenario points to (empirical data, CSV profiles) must exist."""
+    base = (Path(sc.source).resolve().parent
+            if sc.source and not sc.source.startswith("<") else Path.cwd())
+    found: list[tuple[str, str]] = []
+    for name, ct in sc.call_types.items():
+        for field in ("handle_time", "after_call_work", "patience"):
+            dist = getattr(ct, field)
+            if isinstance(dist, EmpiricalCfg) and dist.file is not None:
+                found.append((f"call_types.{name}.{field}.file", dist.file))
+    profiles: list[tuple[str, RateProfile]] = [("arrivals", sc.arrivals)]
+    if sc.arrivals.by_call_type:
+        profiles += [(f"arrivals.by_call_type.{k}", v)
+                     for k, v in sc.arrivals.by_call_type.items()]
+    for where, prof in profiles:
+        if prof.csv is not None:
+            found.append((f"{where}.csv.path", prof.csv.path))
+    return [f"{where}: file {str(base / f)!r} not found" for where, f in found
+            if not (base / f).is_file()]

@@ -113,11 +113,6 @@ def test_validate_bad_scenario_exits_2(
     assert needle in err and str(path) in err
 
 
-@pytest.mark.xfail(
-    reason="BUG: `callsim validate` reports a scenario whose empirical file is missing as "
-           "valid (exit 0); only `run` finds out",
-    strict=True,
-)
 def test_validate_reports_missing_empirical_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

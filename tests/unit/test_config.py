@@ -88,11 +88,19 @@ def test_scenario_objects_are_immutable(tmp_path: Path) -> None:
         sc.horizon.length = 10.0  # type: ignore[misc]
 
 
-def test_shipped_configs_are_valid() -> None:
+def test_shipped_scenarios_are_valid() -> None:
+    """Every shipped scenario that no other file ``extends`` (a partial base) loads."""
     root = Path(__file__).resolve().parents[2] / "configs"
     files = sorted(root.rglob("*.yaml"))
     assert files, "no scenario files shipped under configs/"
+    bases = set()
     for f in files:
+        parent = (yaml.safe_load(f.read_text(encoding="utf-8")) or {}).get("extends")
+        if isinstance(parent, str):
+            bases.add((f.parent / parent).resolve())
+    leaves = [f for f in files if f.resolve() not in bases]
+    assert leaves
+    for f in leaves:
         assert isinstance(load_scenario(f), Scenario), f
 
 
@@ -113,6 +121,15 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 def _add_unserved_type(d: dict[str, Any]) -> None:
     d["call_types"]["c"] = {"handle_time": 10}
     d["arrivals"]["mix"] = {"a": 0.5, "b": 0.5, "c": 0.0}
+
+
+def _routing_to_pool_without_skill(d: dict[str, Any]) -> None:
+    d["pools"]["p2"] = {"skills": ["b"], "staffing": 1}
+    d["routing"] = {"a": ["p2", "p1"]}
+
+
+def _empty_routing(d: dict[str, Any]) -> None:
+    d["routing"] = {"a": []}
 
 
 def _empirical_missing(d: dict[str, Any]) -> None:
@@ -151,6 +168,25 @@ BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
      ["routing.zz", "'zz'", "allowed: a, b"]),
     ("call_type_nobody_serves", _add_unserved_type,
      ["call_types.c", "no agent pool serves", "p1"]),
+    ("routing_to_pool_without_skill", _routing_to_pool_without_skill,
+     ["routing.a[0]", "'p2'", "lacks the skill 'a'", "its skills: b"]),
+    ("empty_routing_serves_nobody", _empty_routing,
+     ["call_types.a", "no agent pool serves", "p1"]),
+    ("hourly_shape_wrong_length", _set("arrivals", {"daily_volume": 1000,
+                                                   "hourly_shape": [1] * 23,
+                                                   "mix": {"a": 0.5, "b": 0.5}}),
+     ["arrivals", "hourly_shape has 23 entries", "needs 24"]),
+    ("two_rate_forms", _set("arrivals.daily_volume", 1000),
+     ["arrivals", "exactly one of rate, per_interval, daily_volume, csv",
+      "got rate, daily_volume"]),
+    ("by_call_type_with_total", _set("arrivals.by_call_type", {"a": {"rate": 1}}),
+     ["arrivals", "by_call_type cannot be combined with", "mix, rate"]),
+    ("negative_overdispersion", _set("arrivals.overdispersion", -0.1),
+     ["arrivals.overdispersion", "-0.1", "greater than or equal to 0"]),
+    ("negative_queue_capacity", _set("queue.capacity", -1),
+     ["queue.capacity", "-1", "greater than or equal to 0"]),
+    ("zero_service_level", _set("kpis.service_levels", [20, 0]),
+     ["kpis.service_levels[1]", "got 0", "greater than 0"]),
     ("skill_unknown_call_type", _set("pools.p1.skills", ["a", "b", "zz"]),
      ["pools.p1.skills[2]", "'zz'", "allowed: a, b"]),
     ("staffing_does_not_cover_horizon",
@@ -241,24 +277,17 @@ def test_missing_required_section(tmp_path: Path) -> None:
     assert "arrivals" in msg and "required" in msg
 
 
-def test_empirical_file_missing_raises_config_error_when_compiled(tmp_path: Path) -> None:
+def test_empirical_file_missing_raises_config_error_on_load(tmp_path: Path) -> None:
     data = base()
     _empirical_missing(data)
-    sc = load_scenario(write(tmp_path, data))
     with pytest.raises(ConfigError) as info:
-        callsim.simulate(sc)
+        load_scenario(write(tmp_path, data))
     msg = str(info.value)
     assert "call_types.a.handle_time" in msg
     assert str(tmp_path / "nofile.csv") in msg
     assert "not found" in msg
 
 
-@pytest.mark.xfail(
-    reason="BUG: load_scenario (and so `callsim validate`) does not check that empirical "
-           "/ CSV files exist; the error only appears when the scenario is simulated, and "
-           "then without the scenario file's name",
-    strict=True,
-)
 def test_empirical_file_missing_is_caught_by_load_scenario(tmp_path: Path) -> None:
     data = base()
     _empirical_missing(data)
@@ -267,12 +296,11 @@ def test_empirical_file_missing_is_caught_by_load_scenario(tmp_path: Path) -> No
     assert str(path) in msg and "call_types.a.handle_time" in msg and "nofile.csv" in msg
 
 
-def test_arrival_csv_missing_raises_config_error_when_compiled(tmp_path: Path) -> None:
+def test_arrival_csv_missing_raises_config_error_on_load(tmp_path: Path) -> None:
     data = base()
     data["arrivals"] = {"csv": {"path": "counts.csv"}, "mix": {"a": 0.5, "b": 0.5}}
-    sc = load_scenario(write(tmp_path, data))
     with pytest.raises(ConfigError) as info:
-        callsim.simulate(sc)
+        load_scenario(write(tmp_path, data))
     assert "arrivals.csv" in str(info.value) and "counts.csv" in str(info.value)
 
 
@@ -523,12 +551,6 @@ def test_with_overrides_none_returns_same_object(tmp_path: Path) -> None:
     assert with_overrides(sc, {}) is sc
 
 
-@pytest.mark.xfail(
-    reason="BUG: with_overrides re-validates model_dump(), which fails for every scenario: "
-           "horizon.start is dumped as a float (parse_clock rejects numbers) and "
-           "arrivals.by_call_type=None trips the 'by_call_type cannot be combined' check",
-    strict=True,
-)
 @pytest.mark.parametrize("form", ["mapping", "list"])
 def test_with_overrides_applies_and_copies(tmp_path: Path, form: str) -> None:
     sc = load_scenario(write(tmp_path, base()))
@@ -541,12 +563,6 @@ def test_with_overrides_applies_and_copies(tmp_path: Path, form: str) -> None:
     assert sc2.source == sc.source
 
 
-@pytest.mark.xfail(
-    reason="BUG: with_overrides fails on every scenario (see test_with_overrides_applies_"
-           "and_copies), so simulate(Scenario, overrides=...) and the builder scenarios "
-           "cannot take a what-if",
-    strict=True,
-)
 def test_with_overrides_on_erlang_scenario() -> None:
     sc = callsim.erlang_scenario(100, 180, 5)
     sc2 = with_overrides(sc, {"pools.agents.staffing.agents": 6})
