@@ -78,6 +78,8 @@ class Comparison:
             other = self.batches[name].replications
             idx = ref.index.intersection(other.index)
             for kpi in self.kpi_names(overall_only):
+                if ref[kpi].isna().all() and other[kpi].isna().all():
+                    continue  # undefined in both (e.g. callback delay without callbacks)
                 d = other.loc[idx, kpi].to_numpy(float) - ref.loc[idx, kpi].to_numpy(float)
                 d = d[~np.isnan(d)]
                 mean, hw, n = t_halfwidth(d, self.level)
@@ -90,8 +92,8 @@ class Comparison:
                     p = math.nan
                 rows.append({
                     "design": name, "reference": self.reference, "kpi": kpi,
-                    "reference_mean": float(np.nanmean(ref.loc[idx, kpi])),
-                    "design_mean": float(np.nanmean(other.loc[idx, kpi])),
+                    "reference_mean": _nanmean(ref.loc[idx, kpi].to_numpy(float)),
+                    "design_mean": _nanmean(other.loc[idx, kpi].to_numpy(float)),
                     "difference": mean, "half_width": hw, "ci_low": mean - hw,
                     "ci_high": mean + hw, "p_value": p, "n": n,
                     "significant": bool(n >= 2 and (mean - hw > 0 or mean + hw < 0)),
@@ -119,6 +121,11 @@ class Comparison:
         out["differences"] = [{k: clean(v) for k, v in row.items()}
                               for row in self.differences().to_dict(orient="records")]
         return out
+
+
+def _nanmean(values: np.ndarray) -> float:
+    v = values[~np.isnan(values)]
+    return float(v.mean()) if v.size else math.nan
 
 
 def design_names(paths: Sequence[str | Path], scenarios: Sequence[Scenario]) -> list[str]:

@@ -30,6 +30,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from callsim.errors import ConfigError
 
@@ -342,6 +343,15 @@ class CallTypeCfg(Strict):
     """How long the caller waits in queue before hanging up; null = never abandons."""
     queue_capacity: Annotated[int, Field(ge=0)] | None = None
     """Most calls that may wait in this call type's queue; a call finding it full is blocked."""
+    priority: int = 0
+    """Call-type priority: pools with ``policy: priority`` serve higher values first."""
+    wait_weight: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    """Weight of this queue's waiting time for pools with ``policy: longest_wait``."""
+    transfer_out: Probability = 0.0
+    """Share of answered calls transferred to an official outside the centre (they end
+    there; first-contact resolution counts the others)."""
+    transfer_out_time: Dist = 30.0  # type: ignore[assignment]
+    """Agent time spent on such a transfer, after the call (seconds)."""
     description: str = ""
     """Free text."""
 
@@ -408,6 +418,18 @@ class PoolCfg(Strict):
     """Call types these agents can answer, in the order they prefer them."""
     staffing: Staffing
     """Headcount over time."""
+    policy: Literal["longest_wait", "priority"] = "longest_wait"
+    """How a free agent picks among the queues it serves: the longest weighted wait
+    (``wait_weight`` × wait of each queue's first caller; FCFS across queues by default),
+    or ``priority``: the call type's ``priority``, then the skill order, then FCFS."""
+    reserve: dict[Name, Annotated[int, Field(ge=1)]] | None = None
+    """Keep this many idle agents for a call type: other calls are answered by this pool
+    only while more agents than that are idle."""
+    shrinkage: Probability = 0.0
+    """Share of scheduled agents off the phones (breaks, meetings, training)."""
+    absenteeism: Probability = 0.0
+    """Probability that each scheduled agent is absent for the day (random per
+    replication and day)."""
     description: str = ""
     """Free text."""
 
@@ -535,6 +557,42 @@ class MisrouteCfg(Strict):
     """Where the transferred caller waits in the right queue."""
 
 
+class RouteStep(Strict):
+    """A pool in a call type's routing list, with an overflow delay."""
+
+    pool: Name
+    """The agent pool."""
+    after: Duration = 0.0
+    """The call becomes visible to this pool after waiting this long (0 = at once)."""
+
+
+class RedialCfg(Strict):
+    """Callers who try again: each new attempt is a new call of the same caller."""
+
+    after_abandon: Probability = 0.0
+    """Probability that a caller who hung up in the queue (incl. short abandons) redials."""
+    after_ivr_hangup: Probability = 0.0
+    """Probability that a caller who hung up in the menu redials."""
+    after_blocked: Probability = 0.0
+    """Probability that a caller cut off because the queue was full redials."""
+    delay: Dist = Field(  # type: ignore[assignment]
+        default_factory=lambda: {"dist": "exponential", "mean": 600.0})
+    """Time from hanging up to the next attempt (seconds)."""
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    """Most attempts per caller, the first included."""
+
+
+class CallbackCfg(Strict):
+    """Offer waiting callers a call back when the wait is long."""
+
+    offer_when_waiting: Annotated[int, Field(ge=0)] = 10
+    """Offer when at least this many callers already wait in the caller's queue."""
+    accept: Probability = 0.5
+    """Share of callers offered who accept, leave the queue and are called back."""
+    pool: Name
+    """The pool that makes the calls back (e.g. a return-call team), within its hours."""
+
+
 # ------------------------------------------------------------------------ scenario
 
 
@@ -553,18 +611,23 @@ class Scenario(Strict):
     """Arrival process."""
     pools: dict[Name, PoolCfg] = Field(min_length=1)
     """Agent pools by name."""
-    routing: dict[Name, list[Name]] | None = None
-    """For each call type, the pools that may answer it in preference order. Default:
-    every pool with the skill, in the order the pools are listed."""
+    routing: dict[Name, list[Name | RouteStep]] | None = None
+    """For each call type, the pools that may answer it in preference order (a name, or
+    ``{pool: name, after: 30}`` for overflow: the call becomes visible to that pool after
+    waiting that long). Default: every pool with the skill, in the order listed."""
     queue: QueueCfg = Field(default_factory=QueueCfg)
     """Queue capacity and short-abandon threshold."""
     ivr: IvrCfg | None = None
     """The IVR menu; without one, callers go straight to their call type's queue."""
     misroute: MisrouteCfg = Field(default_factory=MisrouteCfg)
     """Handling of callers who reach the wrong queue through the menu."""
+    redials: RedialCfg | None = None
+    """Callers who call again after hanging up or being cut off."""
+    callbacks: CallbackCfg | None = None
+    """Offering a call back instead of waiting."""
     kpis: KpiCfg = Field(default_factory=KpiCfg)
     """KPI settings."""
-    source: str | None = Field(default=None, exclude=True)
+    source: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
     """Where this scenario was loaded from (set by the loader)."""
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     """The mapping it was validated from (after extends and overrides): what-ifs are
@@ -577,9 +640,14 @@ class Scenario(Strict):
 
     def routing_for(self, call_type: str) -> list[str]:
         """Pools that may answer *call_type*, in preference order."""
+        return [p for p, _ in self.route_steps(call_type)]
+
+    def route_steps(self, call_type: str) -> list[tuple[str, float]]:
+        """(pool, overflow delay in s) for *call_type*, in preference order."""
         if self.routing is not None and call_type in self.routing:
-            return list(self.routing[call_type])
-        return [p for p, cfg in self.pools.items() if call_type in cfg.skills]
+            return [(r, 0.0) if isinstance(r, str) else (r.pool, r.after)
+                    for r in self.routing[call_type]]
+        return [(p, 0.0) for p, cfg in self.pools.items() if call_type in cfg.skills]
 
 
 # ----------------------------------------------------------------------- loading
@@ -696,6 +764,8 @@ def parse_override(text: str) -> tuple[str, Any]:
     path = path.strip()
     if not path:
         raise ConfigError(f"--set {text!r}: the path before '=' is empty")
+    if re.fullmatch(r"\s*\d{1,2}:\d{2}\s*", raw):
+        return path, raw.strip()  # a clock time (YAML 1.1 would read 13:00 as 780)
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
@@ -742,6 +812,9 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise ConfigError(f"{path}: scenario file not found")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                          "save the file as UTF-8") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if data is None:
@@ -869,7 +942,8 @@ def cross_check(sc: Scenario) -> None:
                 problems.append(f"routing.{ct}: {ct!r} is not a call type; "
                                 f"allowed: {', '.join(types)}")
                 continue
-            for j, p in enumerate(plist):
+            for j, step in enumerate(plist):
+                p = step if isinstance(step, str) else step.pool
                 if p not in sc.pools:
                     problems.append(f"routing.{ct}[{j}]: {p!r} is not an agent pool; "
                                     f"allowed: {', '.join(pools)}")
@@ -911,6 +985,14 @@ def cross_check(sc: Scenario) -> None:
     if sc.ivr is not None:
         problems += _check_ivr(sc)
     problems += _check_files(sc)
+    for pname, pool in sc.pools.items():
+        for ct in pool.reserve or {}:
+            if ct not in pool.skills:
+                problems.append(f"pools.{pname}.reserve.{ct}: {ct!r} is not one of this "
+                                f"pool's skills ({', '.join(pool.skills)})")
+    if sc.callbacks is not None and sc.callbacks.pool not in sc.pools:
+        problems.append(f"callbacks.pool: {sc.callbacks.pool!r} is not an agent pool; "
+                        f"allowed: {', '.join(pools)}")
     if problems:
         raise ConfigError(f"{src}: invalid scenario ({len(problems)} problem"
                           f"{'s' if len(problems) != 1 else ''})\n  " + "\n  ".join(problems))

@@ -170,7 +170,7 @@ def compile_ivr(ivr: IvrCfg, sc: Scenario, base: Path) -> CompiledIvr:
     return CompiledIvr(tuple(nodes), tuple(tuple(r) for r in right), tuple(home))
 
 
-class _Draws:
+class Draws:
     """Numbers from one generator handed out one at a time, drawn in blocks of 4096."""
 
     __slots__ = ("_buf", "_dist", "_i", "_rng")
@@ -202,15 +202,15 @@ class MenuWalker:
 
     def __init__(self, ivr: CompiledIvr, streams: Streams) -> None:
         self.nodes = ivr.nodes
-        self.u_choice = _Draws(streams.get("menu_choice"))
-        self.u_error = _Draws(streams.get("menu_error"))
-        self.u_hang = _Draws(streams.get("ivr_hangup"))
-        self.prompts = [_Draws(streams.get("prompt", n.name), n.prompt) for n in ivr.nodes]
+        self.u_choice = Draws(streams.get("menu_choice"))
+        self.u_error = Draws(streams.get("menu_error"))
+        self.u_hang = Draws(streams.get("ivr_hangup"))
+        self.prompts = [Draws(streams.get("prompt", n.name), n.prompt) for n in ivr.nodes]
         self.decisions = [
-            _Draws(streams.get("prompt", n.name + "/decision"), n.decision)
+            Draws(streams.get("prompt", n.name + "/decision"), n.decision)
             if n.decision is not None else None for n in ivr.nodes
         ]
-        self.exp = _Draws(streams.get("ivr_hangup", "hazard"), d.Exponential(1.0))
+        self.exp = Draws(streams.get("ivr_hangup", "hazard"), d.Exponential(1.0))
 
     def walk(self, intent: int) -> tuple[int, int, float]:
         """One caller's path: (result, queue index or -1, time spent in the IVR)."""

@@ -45,9 +45,11 @@ IVR_HANGUP = 4
 SELF_SERVED = 5
 DISCONNECTED = 6
 UNFINISHED = 7
+CALLBACK = 8
+CALLBACK_OPEN = 9
 OUTCOMES: tuple[str, ...] = (
     "answered", "abandoned", "blocked", "short_abandon", "ivr_hangup", "self_served",
-    "disconnected", "unfinished",
+    "disconnected", "unfinished", "callback", "callback_open",
 )
 N_OUT = len(OUTCOMES)
 
@@ -57,8 +59,9 @@ FLUSH = 65536
 WAIT_EDGES = np.concatenate([np.arange(0.0, 3600.0, 0.25), np.geomspace(3600.0, 1e6, 201)])
 
 # per-type counters (columns of the `tally` matrix)
-_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF, _C_IVR, _C_MIS, _C_XFER = 0, 1, 2, 3, 4, 5, 6
-_C_OUT = 7  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
+(_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF, _C_IVR, _C_MIS, _C_XFER, _C_CALLERS,
+ _C_REDIAL_OFF, _C_CB_OFFERED, _C_CB_DELAY, _C_XOUT) = range(12)
+_C_OUT = 12  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
 
 
 def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -116,12 +119,21 @@ def kpis_from_counts(
     arrivals: float, outcomes: np.ndarray, waited: float, sum_wait_ans: float,
     sum_wait_off: float, within: np.ndarray, thresholds: tuple[float, ...],
     sum_ivr: float = 0.0, misroutes: float = 0.0, transfers: float = 0.0,
+    extra: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """The call-count KPIs, from tallies (the one place each ratio is defined)."""
+    """The call-count KPIs, from tallies (the one place each ratio is defined).
+
+    *extra* holds (callers, offered redials, callbacks offered, summed callback delay,
+    transferred out) when behaviour is modelled.
+    """
     answered = float(outcomes[ANSWERED])
     abandoned = float(outcomes[ABANDONED])
     unfinished = float(outcomes[UNFINISHED])
-    offered = answered + abandoned + unfinished
+    cb_done = float(outcomes[CALLBACK])
+    cb_open = float(outcomes[CALLBACK_OPEN])
+    offered = answered + abandoned + unfinished + cb_done + cb_open
+    callers, redial_off, cb_offered, cb_delay, xout = (
+        extra if extra is not None else (arrivals, 0.0, 0.0, 0.0, 0.0))
 
     def ratio(a: float, b: float) -> float:
         return a / b if b > 0 else math.nan
@@ -147,6 +159,17 @@ def kpis_from_counts(
         "misroutes": float(misroutes),
         "misroute_rate": ratio(misroutes, offered),
         "transfers": float(transfers),
+        "callers": float(callers),
+        "redials": float(arrivals - callers),
+        "redial_share": ratio(float(redial_off), offered),
+        "caller_answer_rate": ratio(answered, float(callers)),
+        "callbacks_offered": float(cb_offered),
+        "callbacks_accepted": cb_done + cb_open,
+        "callbacks_completed": cb_done,
+        "callbacks_open": cb_open,
+        "callback_delay": ratio(float(cb_delay), cb_done),
+        "transferred_out": float(xout),
+        "fcr": ratio(answered - float(xout), answered),
     }
     for t, w in zip(thresholds, within, strict=True):
         out[f"sl_{_sl_name(t)}"] = ratio(float(w), answered)
@@ -258,26 +281,34 @@ class Recorder:
         pool = np.array([c.pool for c in calls], dtype=i64)
         ivr = np.array([c.ivr_time for c in calls])
         prior = np.array([c.prior_wait for c in calls])
+        attempt = np.array([c.attempt for c in calls], dtype=i64)
+        caller = np.array([c.caller for c in calls], dtype=i64)
+        cb_off = np.array([c.cb_offered for c in calls], dtype=bool)
+        xout = np.array([c.xfer_out for c in calls], dtype=bool)
         mis_idx = [i for i, c in enumerate(calls) if c.mis is not None]
         mis = np.array([calls[i].mis for i in mis_idx], dtype=float).reshape(-1, 5)
         calls.clear()
         if np.any(outcome < 0):
             raise AssertionError("a call was recorded before its outcome was known")
         self._fold(cid, ctype, queue, arrival, queued, answered_at, ended, busy_end,
-                   outcome, pool, ivr, prior, np.asarray(mis_idx, dtype=np.int64), mis)
+                   outcome, pool, ivr, prior, np.asarray(mis_idx, dtype=np.int64), mis,
+                   attempt, cb_off, xout)
         if self.record_calls:
             self._records.append({
                 "call_id": cid, "call_type": ctype, "queue": queue, "arrival": arrival,
                 "queued_at": queued, "answered_at": answered_at, "ended_at": ended,
                 "outcome": outcome, "pool": pool, "ivr_time": ivr, "prior_wait": prior,
                 "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
+                "caller": caller, "attempt": attempt, "callback_offered": cb_off,
+                "transferred_out": xout,
             })
 
     def _fold(self, cid: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
               arrival: np.ndarray, queued: np.ndarray, answered_at: np.ndarray,
               ended: np.ndarray, busy_end: np.ndarray, outcome: np.ndarray,
               pool: np.ndarray, ivr: np.ndarray, prior: np.ndarray, mis_idx: np.ndarray,
-              mis: np.ndarray) -> None:
+              mis: np.ndarray, attempt: np.ndarray, cb_off: np.ndarray,
+              xout: np.ndarray) -> None:
         cs = self.cs
         K = len(cs.call_types)
         self.n_recorded += cid.size
@@ -286,7 +317,9 @@ class Recorder:
         is_ans = outcome == ANSWERED
         left_queue = np.where(is_ans, answered_at, ended)
         wait = prior + left_queue - queued  # nan for calls that never queued
-        offered = (outcome == ANSWERED) | (outcome == ABANDONED) | (outcome == UNFINISHED)
+        offered = ((outcome == ANSWERED) | (outcome == ABANDONED) | (outcome == UNFINISHED)
+                   | (outcome == CALLBACK) | (outcome == CALLBACK_OPEN))
+        is_cb = outcome == CALLBACK
         wait_off = np.where(offered, wait, 0.0)
         wait_ans = np.where(is_ans, wait, 0.0)
         waited = offered & (wait > 0)
@@ -295,7 +328,9 @@ class Recorder:
         misrouted = _misrouted(self.right, ctype, queue, mis_idx).astype(float)
         cols = [
             np.ones(cid.size), waited.astype(float), wait_ans, wait_off, ivr, misrouted,
-            transferred,
+            transferred, (attempt == 1).astype(float), (offered & (attempt > 1)).astype(float),
+            cb_off.astype(float), np.where(is_cb, answered_at - ended, 0.0),
+            (xout & is_ans).astype(float),
         ]
         cols += [(outcome == o).astype(float) for o in range(N_OUT)]
         cols += [(is_ans & (wait <= t)).astype(float) for t in self.thresholds]
@@ -327,7 +362,7 @@ class Recorder:
                 self.queue_area[k] += area_by_bins(s, e, self.window)[0]
                 self.queue_area_int[k] += area_by_bins(s, e, self.edges)
         for p in range(len(cs.pools)):
-            sel = is_ans & (pool == p)
+            sel = (is_ans | is_cb) & (pool == p)
             if sel.any():
                 s, e = answered_at[sel], busy_end[sel]
                 self.busy_area[p] += area_by_bins(s, e, self.window)[0]
@@ -348,7 +383,11 @@ class Recorder:
 
     def result(self, present_logs: list[list[tuple[float, int]]], n_created: int,
                t_end: float) -> ReplicationResult:
-        """Finish: check conservation, compute every KPI table."""
+        """Finish: check conservation, compute every KPI table.
+
+        *present_logs* are (time, agents present) change logs per pool; the planned
+        schedule (``scheduled``) comes from the compiled scenario.
+        """
         self.flush()
         cs = self.cs
         if self.n_recorded != n_created or self.id_sum != n_created * (n_created - 1) // 2 \
@@ -370,13 +409,20 @@ class Recorder:
             starts, ends = times[:-1], times[1:]
             staffed[p] = _level_area(starts, ends, levels, self.window)[0]
             staffed_int[p] = _level_area(starts, ends, levels, self.edges)
+        scheduled = np.zeros(len(cs.pools))
+        scheduled_int = np.zeros((len(cs.pools), self.n_int))
+        for p, cp in enumerate(cs.pools):
+            times = np.array([*cp.change_times, max(t_end, cp.change_times[-1])])
+            levels = np.asarray(cp.headcounts, dtype=float)
+            scheduled[p] = _level_area(times[:-1], times[1:], levels, self.window)[0]
+            scheduled_int[p] = _level_area(times[:-1], times[1:], levels, self.edges)
 
         def kp(t: np.ndarray, hist: np.ndarray | None, qa: float, busy: float,
                staff: float) -> dict[str, float]:
             out = kpis_from_counts(
                 t[_C_ARR], t[_C_OUT:_C_OUT + N_OUT], t[_C_WAITED], t[_C_SUMW_ANS],
                 t[_C_SUMW_OFF], t[_C_OUT + N_OUT:_C_OUT + N_OUT + S], thresholds,
-                t[_C_IVR], t[_C_MIS], t[_C_XFER],
+                t[_C_IVR], t[_C_MIS], t[_C_XFER], t[_C_CALLERS:_C_OUT],
             )
             if hist is not None:
                 out["wait_p50"] = hist_quantile(hist, 0.50)
@@ -404,13 +450,14 @@ class Recorder:
                 "answered": float(ans),
                 "asa": float(self.pool_sumw[p] / ans) if ans else math.nan,
                 "occupancy": float(self.busy_area[p] / staffed[p]) if staffed[p] else math.nan,
+                "mean_scheduled": float(scheduled[p] / span),
                 "mean_staffed": float(staffed[p] / span),
                 "mean_busy": float(self.busy_area[p] / span),
             }
         by_pool = pd.DataFrame.from_dict(prow, orient="index")
         by_pool.index.name = "pool"
         intervals = self._interval_table()
-        agents = self._agent_table(staffed_int)
+        agents = self._agent_table(staffed_int, scheduled_int)
         calls = self._calls_frame() if self.record_calls else None
         return ReplicationResult(kpis=kpis, by_call_type=by_type, by_pool=by_pool,
                                  intervals=intervals, agents=agents, calls=calls,
@@ -440,7 +487,7 @@ class Recorder:
                 r = kpis_from_counts(
                     t[_C_ARR], t[_C_OUT:_C_OUT + N_OUT], t[_C_WAITED], t[_C_SUMW_ANS],
                     t[_C_SUMW_OFF], t[_C_OUT + N_OUT:_C_OUT + N_OUT + S], cs.service_levels,
-                    t[_C_IVR], t[_C_MIS], t[_C_XFER],
+                    t[_C_IVR], t[_C_MIS], t[_C_XFER], t[_C_CALLERS:_C_OUT],
                 )
                 r["mean_queue"] = qa[i] / length[i]
                 recs.append(r)
@@ -452,7 +499,8 @@ class Recorder:
             frames.append(df)
         return pd.concat(frames, ignore_index=True)
 
-    def _agent_table(self, staffed_int: np.ndarray) -> pd.DataFrame:
+    def _agent_table(self, staffed_int: np.ndarray, scheduled_int: np.ndarray
+                     ) -> pd.DataFrame:
         start, labels = self._clock()
         length = np.diff(self.edges)
         frames = []
@@ -463,7 +511,8 @@ class Recorder:
                 occ = np.where(staffed > 0, busy / np.where(staffed > 0, staffed, 1), np.nan)
             frames.append(pd.DataFrame({
                 "interval": np.arange(self.n_int), "start": start, "clock": labels,
-                "pool": cp.name, "staffed": staffed, "busy": busy, "occupancy": occ,
+                "pool": cp.name, "scheduled": scheduled_int[p] / length, "staffed": staffed,
+                "busy": busy, "occupancy": occ,
             }))
         return pd.concat(frames, ignore_index=True)
 

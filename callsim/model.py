@@ -1,30 +1,40 @@
 """The call-centre model: one replication of a compiled scenario on a SimPy environment.
 
-Owns the event logic (arrivals, queues, agent pools, staffing changes, abandonment,
-blocking) and nothing else: it draws from :class:`~callsim.rng.Streams`, and hands
-every call whose fate is known to a :class:`~callsim.metrics.Recorder`. Imports
-:mod:`callsim.scenario`, :mod:`callsim.arrivals`, :mod:`callsim.metrics`,
-:mod:`callsim.rng`; never the experiment layer.
+Owns the event logic (arrivals, the menu walk's timing, queues, agent pools and their
+routing, staffing changes, abandonment, blocking, misroute transfers, transfers out,
+redials and callbacks) and nothing else: it draws from :class:`~callsim.rng.Streams`,
+and hands every call whose fate is known to a :class:`~callsim.metrics.Recorder`.
+Imports :mod:`callsim.scenario`, :mod:`callsim.arrivals`, :mod:`callsim.ivr`,
+:mod:`callsim.metrics`, :mod:`callsim.rng`; never the experiment layer.
 
 Design (why it is fast): SimPy is the event engine, but there is no SimPy process
-per call. The only scheduled events are the next arrival (one chain), agent
-releases and staffing changes, each a ``Timeout`` with a callback — about two
-engine events per call. Waiting calls sit in a deque per queue. Abandonment is
-resolved lazily: a caller's hang-up time (queue entry + patience) is known on
-entry, so when an agent looks at a queue, callers at its head whose hang-up time
-has passed are recorded as abandoned *at that time*. Under FCFS this is the same
-sample path as scheduling every hang-up. Where an exact count of waiting callers
-is needed (queue capacity), a heap of hang-up times is advanced to the present
-first. Caller attributes (call type, handle time, patience) are drawn in bulk per
-simulated day from design-independent streams, so designs compared with one seed
-see the same callers.
+per call. The scheduled events are the next queue entry (one chain), agent
+releases, transfers and staffing changes, each a bare event with a callback pushed
+onto SimPy's heap: about two engine events per call. Waiting calls sit in a deque
+per queue. Abandonment is resolved lazily where nothing needs to know of it at once:
+a caller's hang-up time (queue entry + patience) is known on entry, so when an agent
+looks at a queue, callers at its head whose hang-up time has passed are recorded as
+abandoned *at that time* (under FCFS the same sample path as scheduling every
+hang-up). Where the hang-up must act at once — a queue capacity that needs exact
+counts, callback offers that look at the queue, redials that start from the hang-up
+— each waiting caller gets a hang-up event instead. Caller attributes (call type,
+handle time, patience) are drawn in bulk per simulated day from design-independent
+streams, so designs compared with one seed see the same callers.
+
+Routing: on entering a queue a call goes to the first pool in its routing list that
+may see it at once (overflow delay 0) and has an idle agent beyond those it keeps in
+reserve for other call types; longest-idle agent first. A free agent picks, among the
+queues its pool serves and may see, the head caller with the longest weighted wait,
+or by call-type priority; overflow pools see a call once it has waited their delay.
+No event scans all agents: pools keep idle agents in a deque.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
+from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import numpy as np
@@ -35,11 +45,13 @@ from callsim.arrivals import sample_block
 from callsim.ivr import DISCONNECTED as WALK_DISCONNECTED
 from callsim.ivr import HANGUP as WALK_HANGUP
 from callsim.ivr import SELF_SERVED as WALK_SELF
-from callsim.ivr import MenuWalker
+from callsim.ivr import Draws, MenuWalker
 from callsim.metrics import (
     ABANDONED,
     ANSWERED,
     BLOCKED,
+    CALLBACK,
+    CALLBACK_OPEN,
     DISCONNECTED,
     IVR_HANGUP,
     SELF_SERVED,
@@ -50,6 +62,10 @@ from callsim.metrics import (
 )
 from callsim.rng import Streams
 from callsim.scenario import DAY, CompiledScenario
+
+Row = tuple[float, int, int, float, float, float, float]
+"""A caller on its way to a queue: (arrival, call type, queue, IVR time, handle, ACW,
+patience)."""
 
 
 class Wake(Event):
@@ -67,12 +83,13 @@ class Wake(Event):
 
 
 class Call:
-    """One call: what the caller brings, and what happens to it (times in seconds)."""
+    """One call (one attempt of a caller): what it brings and what happens to it."""
 
     __slots__ = (
-        "acw", "answered_at", "arrival", "busy_end", "ctype", "deadline", "ended_at",
-        "handle", "id", "ivr_time", "mis", "outcome", "patience", "pool", "prior_wait",
-        "queue", "queued_at", "since",
+        "acw", "answered_at", "arrival", "attempt", "busy_end", "caller", "cb_offered",
+        "ctype", "deadline", "ended_at", "handle", "id", "ivr_time", "mis", "outcome",
+        "patience", "pool", "prior_wait", "queue", "queued_at", "since", "waiting",
+        "xfer_out",
     )
 
     def __init__(self, id: int, ctype: int, arrival: float, handle: float, acw: float,
@@ -94,6 +111,11 @@ class Call:
         self.ivr_time = 0.0
         self.prior_wait = 0.0  # wait in a wrong queue before a transfer
         self.since = math.nan  # first queue entry: the key for longest-wait selection
+        self.waiting = False  # in a queue's deque and still waiting
+        self.caller = id
+        self.attempt = 1
+        self.cb_offered = False
+        self.xfer_out = False
         self.mis: tuple[int, float, float, int, float] | None = None
         """(wrong queue, queued at, answered at, pool, agent free at) of a misroute."""
 
@@ -101,21 +123,22 @@ class Call:
 class Queue:
     """The FCFS waiting queue of one call type."""
 
-    __slots__ = ("calls", "capacity", "idx", "n_waiting", "pools")
+    __slots__ = ("calls", "capacity", "idx", "n_waiting", "pools", "weight")
 
-    def __init__(self, idx: int, capacity: int | None) -> None:
+    def __init__(self, idx: int, capacity: int | None, weight: float) -> None:
         self.idx = idx
         self.calls: deque[Call] = deque()
         self.capacity = capacity
-        self.n_waiting = 0  # exact only after Model._expire(now)
-        self.pools: list[Pool] = []
+        self.weight = weight
+        self.n_waiting = 0  # exact in eager mode (Model.eager)
+        self.pools: list[tuple[Pool, float]] = []
 
 
 class Pool:
     """An agent pool: idle agents (longest idle first), busy and present counts."""
 
-    __slots__ = ("busy", "idle", "idx", "leaving", "name", "next_agent", "present",
-                 "present_log", "queues")
+    __slots__ = ("busy", "callbacks", "idle", "idx", "leaving", "name", "next_agent",
+                 "present", "present_log", "priority", "queues", "required", "serves")
 
     def __init__(self, idx: int, name: str) -> None:
         self.idx = idx
@@ -125,7 +148,11 @@ class Pool:
         self.present = 0  # idle + busy, including agents finishing a call after shift end
         self.leaving = 0  # busy agents who leave when their current call ends
         self.next_agent = 0
-        self.queues: list[Queue] = []
+        self.queues: list[tuple[Queue, float]] = []  # served queues with overflow delays
+        self.priority = False
+        self.required: list[int] = []  # per call type: idle agents kept for others
+        self.serves: list[bool] = []  # per call type
+        self.callbacks: deque[Call] | None = None  # calls back to make (callback pool)
         self.present_log: list[tuple[float, int]] = []
 
 
@@ -147,34 +174,61 @@ class Model:
         self.streams = streams
         self.recorder = recorder
         self.env = simpy.Environment()
-        self.queues = [Queue(k, ct.queue_capacity) for k, ct in enumerate(cs.call_types)]
+        K = len(cs.call_types)
+        self.queues = [Queue(k, ct.queue_capacity, ct.wait_weight)
+                       for k, ct in enumerate(cs.call_types)]
         self.pools = [Pool(i, p.name) for i, p in enumerate(cs.pools)]
+        self.routing: list[list[tuple[Pool, float]]] = [
+            [(self.pools[i], after) for i, after in zip(r, o, strict=True)]
+            for r, o in zip(cs.routing, cs.overflow, strict=True)
+        ]
+        self.immediate = [[p for p, after in r if after <= 0.0] for r in self.routing]
+        self.overflow = [[(p, after) for p, after in r if 0.0 < after < math.inf]
+                         for r in self.routing]
         for pool, cp in zip(self.pools, cs.pools, strict=True):
-            pool.queues = [self.queues[k] for k in cp.skills]
-        self.routing = [[self.pools[i] for i in r] for r in cs.routing]
+            delays: dict[int, float] = {}
+            for k, route in enumerate(self.routing):
+                for p, after in route:
+                    if p is pool:
+                        delays[k] = after
+            order = [k for k in cp.skills if k in delays]
+            if cp.priority_policy:  # call-type priority, then the pool's skill order
+                order.sort(key=lambda k: -cs.call_types[k].priority)
+            pool.queues = [(self.queues[k], delays[k]) for k in order]
+            pool.priority = cp.priority_policy
+            pool.serves = [k in cp.skills for k in range(K)]
+            reserve = dict(cp.reserve)
+            pool.required = [sum(v for t, v in reserve.items() if t != k) for k in range(K)]
         for q in self.queues:
             q.pools = self.routing[q.idx]
         self.capacity = cs.capacity
-        self.track_count = cs.capacity is not None or any(
-            q.capacity is not None for q in self.queues
-        )
+        self.redial = any(p > 0 for p in cs.redial_p) and cs.max_attempts > 1
+        self.cb_pool = self.pools[cs.callback_pool] if cs.callback_pool >= 0 else None
+        if self.cb_pool is not None:
+            self.cb_pool.callbacks = deque()
+        self.eager = (cs.capacity is not None or any(q.capacity is not None for q in self.queues)
+                      or self.redial or self.cb_pool is not None)
         self.total_waiting = 0
-        self.deadlines: list[tuple[float, int, Call]] = []
         self.short_abandon = cs.short_abandon
         self.n_created = 0
         self.t_stop = cs.horizon + cs.drain_limit
         self.walker = MenuWalker(cs.ivr, streams) if cs.ivr is not None else None
-        self.pool_serves = [set(cp.skills) for cp in cs.pools]
-        self.home = list(cs.ivr.home) if cs.ivr is not None else list(range(len(cs.call_types)))
-        self._transfer_rng = streams.get("transfer")
-        self._transfer_buf: list[float] = []
+        self.home = list(cs.ivr.home) if cs.ivr is not None else list(range(K))
+        self._transfer = Draws(streams.get("transfer"), cs.transfer_time)
+        self._xfer_u = [Draws(streams.get("transfer", "out/" + ct.name))
+                        for ct in cs.call_types]
+        self._xfer_t = [Draws(streams.get("transfer", "out-time/" + ct.name),
+                              ct.transfer_out_time) for ct in cs.call_types]
+        self._xfer_p = [ct.transfer_out for ct in cs.call_types]
+        self._redial_u = Draws(streams.get("redial"))
+        self._redial_t = Draws(streams.get("redial", "delay"), cs.redial_delay)
+        self._cb_u = Draws(streams.get("callback"))
         # queue entries of the loaded arrival blocks, in entry-time order
         self._day = 0
         self._next_block = 0.0
         self._j = 0
         self._entry: list[float] = []
-        self._rows: list[tuple[float, int, int, float, float, float, float]] = []
-        self._arrivals_done = False
+        self._rows: list[Row] = []
         self._record = recorder.add
         self._heap = self.env._queue  # SimPy's event heap (see Wake)
         self._eid = self.env._eid
@@ -182,19 +236,27 @@ class Model:
         self._cb_release: list[Any] = [self._on_release]
         self._cb_staffing: list[Any] = [self._on_staffing]
         self._cb_requeue: list[Any] = [self._on_requeue]
+        self._cb_hangup: list[Any] = [self._on_hangup]
+        self._cb_overflow: list[Any] = [self._on_overflow]
+        self._cb_redial: list[Any] = [self._on_redial]
+        self._cb_entry: list[Any] = [self._on_entry]
 
     def _at(self, t: float, callbacks: list[Any], value: Any = None) -> None:
         """Schedule *callbacks* at absolute time *t* on SimPy's heap."""
-        heapq.heappush(self._heap, (t, NORMAL, next(self._eid), Wake(callbacks, value)))
+        heappush(self._heap, (t, NORMAL, next(self._eid), Wake(callbacks, value)))
 
     # ----------------------------------------------------------------- running
 
     def run(self) -> None:
         """Simulate until every call that arrived has ended (or the drain limit)."""
+        self.schedules = []
         for pool, cp in zip(self.pools, self.cs.pools, strict=True):
+            times, counts = cp.realised(_absence_draw(self.streams.get("absence", cp.name),
+                                                      cp.absenteeism))
+            self.schedules.append((times, counts))
             pool.present_log.append((0.0, 0))
-            self._set_headcount(pool, cp.headcounts[0], 0.0)
-            for t, h in zip(cp.change_times[1:], cp.headcounts[1:], strict=True):
+            self._set_headcount(pool, counts[0], 0.0)
+            for t, h in zip(times[1:], counts[1:], strict=True):
                 if t < self.t_stop:
                     self._at(t, self._cb_staffing, (pool, h))
         self._schedule_next_block(0.0)
@@ -211,7 +273,6 @@ class Model:
                 self._at(self._entry[self._j], self._cb_arrival)
                 return
             if self._day * DAY >= cs.horizon:
-                self._arrivals_done = True
                 return
             a = self._day * DAY
             b = min(a + DAY, cs.horizon)
@@ -237,8 +298,9 @@ class Model:
             patience[idx] = ct.patience.sample(self.streams.get("patience", ct.name), idx.size)
             if ct.acw is not None:
                 acw[idx] = ct.acw.sample(self.streams.get("after_call_work", ct.name), idx.size)
-        rows = list(zip(times.tolist(), kinds.tolist(), kinds.tolist(), [0.0] * n,
-                        handle.tolist(), acw.tolist(), patience.tolist(), strict=True))
+        kl = kinds.tolist()
+        rows: list[Row] = list(zip(times.tolist(), kl, kl, [0.0] * n, handle.tolist(),
+                                   acw.tolist(), patience.tolist(), strict=True))
         if self.walker is not None:
             rows = self._walk_menu(rows)
         pending = self._rows[self._j:]
@@ -249,9 +311,7 @@ class Model:
         self._entry = [r[0] + r[3] for r in rows]
         self._j = 0
 
-    def _walk_menu(
-        self, rows: list[tuple[float, int, int, float, float, float, float]]
-    ) -> list[tuple[float, int, int, float, float, float, float]]:
+    def _walk_menu(self, rows: list[Row]) -> list[Row]:
         """Send each caller through the menu; record those who never reach a queue."""
         walk = self.walker.walk  # type: ignore[union-attr]
         out = []
@@ -262,14 +322,20 @@ class Model:
                 continue
             call = Call(self.n_created, r[1], r[0], r[4], r[5], r[6])
             self.n_created += 1
-            call.ivr_time = t
-            call.ended_at = r[0] + t
-            call.queue = -1
-            call.outcome = (IVR_HANGUP if result == WALK_HANGUP else
-                            SELF_SERVED if result == WALK_SELF else DISCONNECTED)
-            assert result in (WALK_HANGUP, WALK_SELF, WALK_DISCONNECTED)
-            self._record(call)
+            self._menu_exit(call, result, t)
         return out
+
+    def _menu_exit(self, call: Call, result: int, t: float) -> None:
+        """Record a caller who left in the menu (and maybe schedule a redial)."""
+        call.ivr_time = t
+        call.ended_at = call.arrival + t
+        call.queue = -1
+        assert result in (WALK_HANGUP, WALK_SELF, WALK_DISCONNECTED)
+        call.outcome = (IVR_HANGUP if result == WALK_HANGUP else
+                        SELF_SERVED if result == WALK_SELF else DISCONNECTED)
+        self._record(call)
+        if self.redial and call.outcome == IVR_HANGUP:
+            self._maybe_redial(call, self.cs.redial_p[1])
 
     # ---------------------------------------------------------------- callbacks
 
@@ -288,8 +354,8 @@ class Model:
         if not j & 0x3FFF:  # every 16,384 calls: fold finished calls, memory stays flat
             self.recorder.flush()
         if j < len(self._entry) and self._entry[j] < self._next_block:
-            heapq.heappush(self._heap, (self._entry[j], NORMAL, next(self._eid),
-                                        Wake(self._cb_arrival, None)))
+            heappush(self._heap, (self._entry[j], NORMAL, next(self._eid),
+                                  Wake(self._cb_arrival, None)))
         else:
             self._schedule_next_block(now)
 
@@ -307,19 +373,54 @@ class Model:
         pool, headcount = ev._value
         self._set_headcount(pool, headcount, self.env._now)
 
+    def _on_hangup(self, ev: Any) -> None:
+        """Eager mode: a waiting caller's patience runs out now."""
+        call, deadline = ev._value
+        if call.waiting and call.deadline == deadline:
+            self._abandon(call)
+
+    def _on_overflow(self, ev: Any) -> None:
+        """A waiting call becomes visible to an overflow pool: answer it if an agent is free."""
+        call, pool, since = ev._value
+        if call.waiting and call.since == since and call.deadline > self.env._now:
+            q = call.queue
+            if pool.idle and len(pool.idle) > pool.required[q]:
+                self._take(call)
+                self._answer(call, pool, pool.idle.popleft(), self.env._now)
+
+    def _on_redial(self, ev: Any) -> None:
+        """A caller calls again: through the menu, then to a queue."""
+        call: Call = ev._value
+        now = self.env._now
+        if self.walker is None:
+            call.since = now
+            self._enter_queue(call, call.ctype, now)
+            return
+        result, q, t = self.walker.walk(call.ctype)
+        if q < 0:
+            self._menu_exit(call, result, t)
+            return
+        call.ivr_time = t
+        self._at(now + t, self._cb_entry, (call, q))
+
+    def _on_entry(self, ev: Any) -> None:
+        call, q = ev._value
+        now = self.env._now
+        call.since = now
+        self._enter_queue(call, q, now)
+
     # -------------------------------------------------------------------- logic
 
     def _enter_queue(self, call: Call, q: int, now: float) -> None:
         call.queue = q
         call.queued_at = now
         call.deadline = now + call.patience
-        for pool in self.routing[q]:
-            if pool.idle:
+        for pool in self.immediate[q]:
+            if pool.idle and len(pool.idle) > pool.required[q]:
                 self._answer(call, pool, pool.idle.popleft(), now)
                 return
         queue = self.queues[q]
-        if self.track_count:
-            self._expire(now)
+        if self.eager:
             cap = self.capacity
             if (cap is not None and self.total_waiting >= cap) or (
                 queue.capacity is not None and queue.n_waiting >= queue.capacity
@@ -327,34 +428,56 @@ class Model:
                 call.outcome = BLOCKED
                 call.ended_at = now
                 self._record(call)
+                if self.redial:
+                    self._maybe_redial(call, self.cs.redial_p[2])
                 return
+            if self.cb_pool is not None and queue.n_waiting >= self.cs.callback_threshold:
+                call.cb_offered = True
+                if self._cb_u.next() < self.cs.callback_accept:
+                    call.ended_at = now  # the caller hangs up, to be called back
+                    self.cb_pool.callbacks.append(call)  # type: ignore[union-attr]
+                    if self.cb_pool.idle:
+                        self._next_call(self.cb_pool, self.cb_pool.idle.popleft(), now)
+                    return
             queue.n_waiting += 1
             self.total_waiting += 1
             if call.deadline < math.inf:
-                heapq.heappush(self.deadlines, (call.deadline, call.id, call))
+                self._at(call.deadline, self._cb_hangup, (call, call.deadline))
+        call.waiting = True
         queue.calls.append(call)
+        for pool, after in self.overflow[q]:
+            self._at(call.since + after, self._cb_overflow, (call, pool, call.since))
+
+    def _take(self, call: Call) -> None:
+        """*call* leaves its queue to be answered (it stays in the deque, skipped later)."""
+        call.waiting = False
+        if self.eager:
+            self.queues[call.queue].n_waiting -= 1
+            self.total_waiting -= 1
 
     def _answer(self, call: Call, pool: Pool, agent: int, now: float) -> None:
-        if call.ctype not in self.pool_serves[pool.idx]:
-            self._transfer(call, pool, agent, now)
+        if not pool.serves[call.ctype]:
+            self._misroute(call, pool, agent, now)
             return
         call.answered_at = now
         call.pool = pool.idx
         call.outcome = ANSWERED
-        call.ended_at = now + call.handle
-        busy = call.handle + call.acw
+        busy = call.handle
+        k = call.ctype
+        if self._xfer_p[k] > 0.0 and self._xfer_u[k].next() < self._xfer_p[k]:
+            call.xfer_out = True  # handed to an official outside the centre
+            busy += self._xfer_t[k].next()
+        call.ended_at = now + busy
+        busy += call.acw
         call.busy_end = now + busy
         pool.busy += 1
-        heapq.heappush(self._heap, (call.busy_end, NORMAL, next(self._eid),
-                                    Wake(self._cb_release, (pool, agent))))
+        heappush(self._heap, (call.busy_end, NORMAL, next(self._eid),
+                              Wake(self._cb_release, (pool, agent))))
         self._record(call)
 
-    def _transfer(self, call: Call, pool: Pool, agent: int, now: float) -> None:
+    def _misroute(self, call: Call, pool: Pool, agent: int, now: float) -> None:
         """A misrouted caller is answered in the wrong queue; the agent transfers them."""
-        if not self._transfer_buf:
-            self._transfer_buf = self.cs.transfer_time.sample(self._transfer_rng, 1024).tolist()
-        busy = self._transfer_buf.pop()
-        end = now + busy
+        end = now + self._transfer.next()
         call.mis = (call.queue, call.queued_at, now, pool.idx, end)
         call.prior_wait = now - call.queued_at
         call.deadline = math.inf  # talking to an agent: not waiting, cannot abandon
@@ -370,70 +493,98 @@ class Model:
         call.queue = q
         call.queued_at = now
         call.deadline = now + (call.patience - call.prior_wait)
-        for pool in self.routing[q]:
-            if pool.idle:
+        for pool in self.immediate[q]:
+            if pool.idle and len(pool.idle) > pool.required[q]:
                 self._answer(call, pool, pool.idle.popleft(), now)
                 return
         queue = self.queues[q]
-        if self.track_count:
-            self._expire(now)
+        if self.eager:
             queue.n_waiting += 1
             self.total_waiting += 1
             if call.deadline < math.inf:
-                heapq.heappush(self.deadlines, (call.deadline, call.id, call))
+                self._at(call.deadline, self._cb_hangup, (call, call.deadline))
+        call.waiting = True
         if self.cs.requeue_front:
             queue.calls.appendleft(call)
         else:
             queue.calls.append(call)
+        for pool, after in self.overflow[q]:
+            self._at(max(now, call.since + after), self._cb_overflow, (call, pool, call.since))
 
     def _abandon(self, call: Call) -> None:
         """Record *call* as having hung up at its deadline (found out now or later)."""
+        self._take(call)
         wait = call.prior_wait + call.deadline - call.queued_at
         call.outcome = SHORT_ABANDON if self.short_abandon > 0 and wait <= self.short_abandon \
             else ABANDONED
         call.ended_at = call.deadline
         self._record(call)
+        if self.redial:
+            self._maybe_redial(call, self.cs.redial_p[0])
 
-    def _expire(self, now: float) -> None:
-        """Settle every hang-up due by *now*, so waiting counts are exact."""
-        heap = self.deadlines
-        while heap and heap[0][0] <= now:
-            deadline, _, call = heapq.heappop(heap)
-            # stale entries: the call was answered, transferred or re-queued since
-            if call.outcome == WAITING and call.deadline == deadline:
-                self._abandon(call)
-                self.queues[call.queue].n_waiting -= 1
-                self.total_waiting -= 1
+    def _maybe_redial(self, call: Call, p: float) -> None:
+        """With probability *p* the caller calls again later (a new call, same caller)."""
+        if call.attempt >= self.cs.max_attempts or p <= 0.0 or self._redial_u.next() >= p:
+            return
+        t = call.ended_at + self._redial_t.next()
+        if t >= self.cs.horizon:
+            return  # after the period: outside the simulated day
+        nxt = Call(self.n_created, call.ctype, t, call.handle, call.acw, call.patience)
+        self.n_created += 1
+        nxt.caller = call.caller
+        nxt.attempt = call.attempt + 1
+        self._at(t, self._cb_redial, nxt)
 
     def _next_call(self, pool: Pool, agent: int, now: float) -> None:
-        """Agent *agent* of *pool* is free at *now*: take the longest-waiting call it serves."""
+        """Agent *agent* of *pool* is free at *now*: take the call its policy picks."""
         best: Queue | None = None
-        best_t = math.inf
-        for q in pool.queues:
+        best_key = -math.inf
+        free = len(pool.idle)
+        for q, delay in pool.queues:
             dq = q.calls
             while dq:
                 head = dq[0]
-                if head.outcome != WAITING:  # already settled by _expire
+                if not head.waiting:  # answered elsewhere, transferred or hung up
                     dq.popleft()
                 elif head.deadline <= now:
                     dq.popleft()
                     self._abandon(head)
-                    if self.track_count:
-                        q.n_waiting -= 1
-                        self.total_waiting -= 1
                 else:
-                    if head.since < best_t:
-                        best_t = head.since
-                        best = q
                     break
-        if best is None:
-            pool.idle.append(agent)
+            if not dq:
+                continue
+            head = dq[0]
+            if delay and now - head.since < delay:
+                continue  # not yet visible to this (overflow) pool
+            if free < pool.required[q.idx]:
+                continue  # agents kept in reserve for another call type
+            if pool.priority:
+                best = q
+                break
+            key = (now - head.since) * q.weight
+            if key > best_key:
+                best_key = key
+                best = q
+        if best is not None:
+            call = best.calls.popleft()
+            self._take(call)
+            self._answer(call, pool, agent, now)
             return
-        call = best.calls.popleft()
-        if self.track_count:
-            best.n_waiting -= 1
-            self.total_waiting -= 1
-        self._answer(call, pool, agent, now)
+        if pool.callbacks:
+            self._call_back(pool.callbacks.popleft(), pool, agent, now)
+            return
+        pool.idle.append(agent)
+
+    def _call_back(self, call: Call, pool: Pool, agent: int, now: float) -> None:
+        """The return-call team calls a caller back (no waiting, no abandonment)."""
+        call.answered_at = now
+        call.pool = pool.idx
+        call.outcome = CALLBACK
+        busy = call.handle + call.acw
+        call.busy_end = now + busy
+        pool.busy += 1
+        self._at(call.busy_end, self._cb_release, (pool, agent))
+        self._record(call)
 
     def _set_headcount(self, pool: Pool, target: int, now: float) -> None:
         staying = pool.present - pool.leaving
@@ -457,23 +608,38 @@ class Model:
         pool.present_log.append((now, pool.present))
 
     def _drain(self) -> None:
-        """After the run: settle callers still waiting (abandoned at deadline, or unfinished)."""
+        """After the run: settle callers still waiting (abandoned at deadline, or unfinished)
+        and calls back never made."""
         end = self.env._now
+        self.redial = False  # no new attempts after the run
         for q in self.queues:
             while q.calls:
                 call = q.calls.popleft()
-                if call.outcome != WAITING:
+                if not call.waiting:
                     continue
                 if call.deadline <= end:
                     self._abandon(call)
                 else:
+                    self._take(call)
                     call.outcome = UNFINISHED
                     call.ended_at = end
                     self._record(call)
         for pool in self.pools:
+            while pool.callbacks:
+                call = pool.callbacks.popleft()
+                call.outcome = CALLBACK_OPEN
+                self._record(call)
             pool.present_log.append((end, pool.present))
 
 
+def _absence_draw(rng: np.random.Generator, p: float) -> Callable[[int, int], int]:
+    """Agents present of *n* scheduled in a group, each absent with probability *p*."""
 
-def _entry_time(row: tuple[float, int, int, float, float, float, float]) -> float:
+    def draw(group: int, n: int) -> int:
+        return int(rng.binomial(n, 1.0 - p))
+
+    return draw
+
+
+def _entry_time(row: Row) -> float:
     return row[0] + row[3]

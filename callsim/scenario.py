@@ -13,7 +13,9 @@ of the first day.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +62,10 @@ class CompiledCallType:
     acw: d.Distribution | None
     patience: d.Distribution
     queue_capacity: int | None
+    priority: int = 0
+    wait_weight: float = 1.0
+    transfer_out: float = 0.0
+    transfer_out_time: d.Distribution = d.Deterministic(30.0)  # noqa: RUF009 (frozen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,28 @@ class CompiledPool:
     skills: tuple[int, ...]
     change_times: tuple[float, ...]
     headcounts: tuple[int, ...]
+    """The schedule as planned (no absence, no shrinkage)."""
+    pieces: tuple[Piece, ...] = ()
+    priority_policy: bool = False
+    """Free agents pick by call-type priority (else by longest weighted wait)."""
+    reserve: tuple[tuple[int, int], ...] = ()
+    """(call type, idle agents kept for it)."""
+    shrinkage: float = 0.0
+    absenteeism: float = 0.0
+
+    def realised(self, absent_draw: Callable[[int, int], int] | None
+                 ) -> tuple[tuple[float, ...], tuple[int, ...]]:
+        """Change points after absence (*absent_draw(group, agents)* → agents present)
+        and shrinkage; the plan itself when neither applies."""
+        if self.absenteeism <= 0 and self.shrinkage <= 0:
+            return self.change_times, self.headcounts
+        present: dict[int, float] | None = None
+        if self.absenteeism > 0 and absent_draw is not None:
+            peak: dict[int, int] = {}
+            for _, _, n, g in self.pieces:
+                peak[g] = max(peak.get(g, 0), n)
+            present = {g: absent_draw(g, n) / n for g, n in sorted(peak.items()) if n > 0}
+        return change_points(list(self.pieces), present, self.shrinkage)
 
     def headcount_at(self, t: float) -> int:
         """Scheduled agents at simulation time *t*."""
@@ -98,6 +126,8 @@ class CompiledScenario:
     pools: tuple[CompiledPool, ...]
     routing: tuple[tuple[int, ...], ...]
     """For each call type, pool indices in preference order."""
+    overflow: tuple[tuple[float, ...], ...]
+    """For each call type, the wait (s) after which each routing pool sees its calls."""
     arrivals_by_type: tuple[PiecewiseRate, ...] | None
     arrivals_total: PiecewiseRate | None
     mix: tuple[float, ...] | None
@@ -111,6 +141,14 @@ class CompiledScenario:
     """Agent time to transfer a misrouted caller."""
     requeue_front: bool = True
     """A transferred caller waits at the front (True) or back of the right queue."""
+    redial_p: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """Redial probability after (queue abandon, IVR hang-up, blocked)."""
+    redial_delay: d.Distribution = d.Exponential(600.0)  # noqa: RUF009 (frozen)
+    max_attempts: int = 1
+    callback_pool: int = -1
+    """Pool making calls back (-1: no callbacks)."""
+    callback_threshold: int = 0
+    callback_accept: float = 0.0
 
     @property
     def type_names(self) -> list[str]:
@@ -174,57 +212,73 @@ def compile_rate(
     return PiecewiseRate(starts.astype(float), ends.astype(float), src.astype(float))
 
 
-def compile_staffing(st: Staffing, sc: Scenario) -> tuple[tuple[float, ...], tuple[int, ...]]:
-    """Change points (simulation time) and headcounts from 0 to horizon + drain limit."""
+Piece = tuple[float, float, int, int]
+"""(start, end, agents, group) of a staffing piece in simulation time; absence is drawn
+per group (a shift occurrence, or a day of an interval or constant schedule)."""
+
+
+def staffing_pieces(st: Staffing, sc: Scenario) -> list[Piece]:
+    """The schedule as pieces covering ``[0, horizon + drain limit)``."""
     h = sc.horizon
     t_end = h.length + h.drain_limit
+    pieces: list[Piece] = []
     if st.agents is not None:
-        return (0.0,), (st.agents,)
-    grid: list[tuple[float, int]] = []
-    if st.per_interval is not None:
+        n_days = math.ceil(t_end / DAY)
+        for k in range(n_days):
+            pieces.append((k * DAY, min((k + 1) * DAY, t_end), st.agents, k))
+    elif st.per_interval is not None:
         slot = st.interval
         vals = st.per_interval
         daily = math.isclose(len(vals) * slot, DAY)
         first = math.floor(h.start / slot)
         last = math.ceil((h.start + t_end) / slot)
         for k in range(first, last):
-            if daily:
-                v = vals[k % len(vals)]
-            else:
-                v = vals[min(k, len(vals) - 1)]  # after the profile: its last headcount
-            grid.append((max(k * slot - h.start, 0.0), int(v)))
+            # after a profile that covers only the horizon: its last headcount
+            v = vals[k % len(vals)] if daily else vals[min(k, len(vals) - 1)]
+            a = max(k * slot - h.start, 0.0)
+            b = min((k + 1) * slot - h.start, t_end)
+            pieces.append((a, b, int(v), int(k * slot // DAY)))
     else:
         assert st.shifts is not None
-        # events of every daily shift occurrence overlapping the run (+ the day before)
-        edges: dict[float, int] = {}
         n_days = math.ceil((h.start + t_end) / DAY) + 1
+        group = 0
         for day in range(-1, n_days):
-            for s in st.shifts:
-                a = day * DAY + s.start
-                end = s.end if s.end > s.start else s.end + DAY
-                b = day * DAY + end
-                edges[a] = edges.get(a, 0) + s.agents
-                edges[b] = edges.get(b, 0) - s.agents
-        level = 0
-        for t in sorted(edges):
-            level += edges[t]
-            grid.append((t - h.start, level))
-        # keep points inside the run; the level at time 0 is the last point <= 0
-        before = [g for g in grid if g[0] <= 0]
-        at0 = before[-1][1] if before else 0
-        grid = [(0.0, at0)] + [g for g in grid if 0 < g[0] < t_end]
-    # merge equal consecutive levels
+            for shift in st.shifts:
+                end = shift.end if shift.end > shift.start else shift.end + DAY
+                a = day * DAY + shift.start - h.start
+                b = day * DAY + end - h.start
+                if b > 0 and a < t_end and shift.agents > 0:
+                    pieces.append((max(a, 0.0), min(b, t_end), shift.agents, group))
+                group += 1
+    return pieces
+
+
+def change_points(
+    pieces: list[Piece], present: dict[int, float] | None = None, shrinkage: float = 0.0
+) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """Headcount change points from pieces; *present* scales each group's agents
+    (absence), *shrinkage* takes a share of every level off the phones."""
+    edges: dict[float, float] = {0.0: 0.0}
+    for a, b, n, g in pieces:
+        agents = n if present is None else round(n * present.get(g, 1.0))
+        edges[a] = edges.get(a, 0.0) + agents
+        edges[b] = edges.get(b, 0.0) - agents
     times: list[float] = []
     counts: list[int] = []
-    for t, v in grid:
+    level = 0.0
+    for t in sorted(edges):
+        level += edges[t]
+        v = round(level * (1.0 - shrinkage))
         if counts and counts[-1] == v:
             continue
-        if times and times[-1] == t:
-            counts[-1] = v
-            continue
         times.append(t)
-        counts.append(v)
+        counts.append(int(v))
     return tuple(times), tuple(counts)
+
+
+def compile_staffing(st: Staffing, sc: Scenario) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """Scheduled change points (simulation time) and headcounts from 0 to the drain limit."""
+    return change_points(staffing_pieces(st, sc))
 
 
 def compile_scenario(sc: Scenario) -> CompiledScenario:
@@ -243,13 +297,25 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
             patience=(build_distribution(cfg.patience, base, f"{where}.patience")
                       if cfg.patience is not None else d.Never()),
             queue_capacity=cfg.queue_capacity,
+            priority=cfg.priority,
+            wait_weight=cfg.wait_weight,
+            transfer_out=cfg.transfer_out,
+            transfer_out_time=build_distribution(cfg.transfer_out_time, base,
+                                                 f"{where}.transfer_out_time"),
         ))
     pools: list[CompiledPool] = []
     pindex = {p: i for i, p in enumerate(sc.pools)}
     for pname, pcfg in sc.pools.items():
-        times, counts = compile_staffing(pcfg.staffing, sc)
-        pools.append(CompiledPool(pname, tuple(index[s] for s in pcfg.skills), times, counts))
+        pieces = staffing_pieces(pcfg.staffing, sc)
+        times, counts = change_points(pieces)
+        pools.append(CompiledPool(
+            pname, tuple(index[s] for s in pcfg.skills), times, counts, tuple(pieces),
+            priority_policy=pcfg.policy == "priority",
+            reserve=tuple((index[k], v) for k, v in (pcfg.reserve or {}).items()),
+            shrinkage=pcfg.shrinkage, absenteeism=pcfg.absenteeism,
+        ))
     routing = tuple(tuple(pindex[p] for p in sc.routing_for(n)) for n in names)
+    overflow = tuple(tuple(after for _, after in sc.route_steps(n)) for n in names)
     arr = sc.arrivals
     by_type: tuple[PiecewiseRate, ...] | None = None
     total: PiecewiseRate | None = None
@@ -274,6 +340,7 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
         call_types=tuple(cts),
         pools=tuple(pools),
         routing=routing,
+        overflow=overflow,
         arrivals_by_type=by_type,
         arrivals_total=total,
         mix=mix,
@@ -285,4 +352,20 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
         transfer_time=build_distribution(sc.misroute.transfer_time, base,
                                          "misroute.transfer_time"),
         requeue_front=sc.misroute.requeue == "front",
+        **_behaviour(sc, base, pindex),
     )
+
+
+def _behaviour(sc: Scenario, base: Path, pindex: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if sc.redials is not None:
+        r = sc.redials
+        out["redial_p"] = (r.after_abandon, r.after_ivr_hangup, r.after_blocked)
+        out["redial_delay"] = build_distribution(r.delay, base, "redials.delay")
+        out["max_attempts"] = r.max_attempts
+    if sc.callbacks is not None:
+        c = sc.callbacks
+        out["callback_pool"] = pindex[c.pool]
+        out["callback_threshold"] = c.offer_when_waiting
+        out["callback_accept"] = c.accept
+    return out

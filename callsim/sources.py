@@ -27,7 +27,11 @@ def read_numbers(path: Path, column: str | None, where: str) -> list[float]:
     """Non-negative numbers from a one-column file or a named CSV column."""
     if not path.is_file():
         raise ConfigError(f"{where}: file {str(path)!r} not found")
-    text = path.read_text(encoding="utf-8-sig").splitlines()
+    try:
+        text = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: file {str(path)!r} is not UTF-8 text ({exc.reason} at "
+                          f"byte {exc.start}); save it as UTF-8") from None
     rows = [r for r in csv.reader(text) if r and any(c.strip() for c in r)]
     if not rows:
         raise ConfigError(f"{where}: file {str(path)!r} is empty")

@@ -270,6 +270,26 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     assert str(path) in msg and "mapping" in msg and "list" in msg
 
 
+
+
+def test_non_utf8_scenario_file_raises_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "korean.yaml"
+    text = "# 서울 120 다산콜센터\n" + yaml.safe_dump(base(), sort_keys=False)
+    path.write_bytes(text.encode("cp949"))
+    msg = load_error(path)
+    assert str(path) in msg and "UTF-8" in msg
+
+
+def test_non_utf8_data_file_raises_config_error(tmp_path: Path) -> None:
+    (tmp_path / "h.csv").write_bytes("처리시간\n10\n20\n".encode("cp949"))
+    data = base()
+    data["call_types"]["a"]["handle_time"] = {"dist": "empirical", "file": "h.csv"}
+    path = write(tmp_path, data)
+    with pytest.raises(ConfigError) as info:
+        callsim.simulate(load_scenario(path))
+    assert "call_types.a.handle_time" in str(info.value) and "h.csv" in str(info.value)
+
+
 def test_missing_required_section(tmp_path: Path) -> None:
     data = base()
     del data["arrivals"]
@@ -277,23 +297,15 @@ def test_missing_required_section(tmp_path: Path) -> None:
     assert "arrivals" in msg and "required" in msg
 
 
-def test_empirical_file_missing_raises_config_error_on_load(tmp_path: Path) -> None:
-    data = base()
-    _empirical_missing(data)
-    with pytest.raises(ConfigError) as info:
-        load_scenario(write(tmp_path, data))
-    msg = str(info.value)
-    assert "call_types.a.handle_time" in msg
-    assert str(tmp_path / "nofile.csv") in msg
-    assert "not found" in msg
-
-
 def test_empirical_file_missing_is_caught_by_load_scenario(tmp_path: Path) -> None:
     data = base()
     _empirical_missing(data)
     path = write(tmp_path, data)
     msg = load_error(path)
-    assert str(path) in msg and "call_types.a.handle_time" in msg and "nofile.csv" in msg
+    assert str(path) in msg
+    assert "call_types.a.handle_time" in msg
+    assert str(tmp_path / "nofile.csv") in msg
+    assert "not found" in msg
 
 
 def test_arrival_csv_missing_raises_config_error_on_load(tmp_path: Path) -> None:
@@ -314,9 +326,9 @@ def test_bad_empirical_file_content(tmp_path: Path, content: str, needles: list[
     (tmp_path / "h.csv").write_text(content, encoding="utf-8")
     data = base()
     data["call_types"]["a"]["handle_time"] = {"dist": "empirical", "file": "h.csv"}
-    sc = load_scenario(write(tmp_path, data))
-    with pytest.raises(ConfigError) as info:
-        callsim.simulate(sc)
+    path = write(tmp_path, data)
+    with pytest.raises(ConfigError) as info:  # when loaded or, at the latest, when compiled
+        callsim.simulate(load_scenario(path))
     msg = str(info.value)
     assert "call_types.a.handle_time" in msg and "h.csv" in msg
     for needle in needles:
@@ -328,9 +340,9 @@ def test_empirical_column_must_exist(tmp_path: Path) -> None:
     data = base()
     data["call_types"]["a"]["handle_time"] = {"dist": "empirical", "file": "h.csv",
                                               "column": "z"}
-    sc = load_scenario(write(tmp_path, data))
+    path = write(tmp_path, data)
     with pytest.raises(ConfigError, match=r"no column 'z'; allowed: x, y"):
-        callsim.simulate(sc)
+        callsim.simulate(load_scenario(path))
 
 
 def test_empirical_needs_exactly_one_source(tmp_path: Path) -> None:
@@ -501,6 +513,27 @@ def test_override_replaces_scalar_shorthand(tmp_path: Path) -> None:
 def test_override_list_index(tmp_path: Path) -> None:
     sc = load_scenario(write(tmp_path, base()), ["pools.p1.skills.0=b", "pools.p1.skills.1=a"])
     assert sc.pools["p1"].skills == ["b", "a"]
+
+
+def test_override_inside_a_list_of_shifts(tmp_path: Path) -> None:
+    data = base()
+    data["pools"]["p1"]["staffing"] = {"shifts": [
+        {"start": "00:00", "end": "12:00", "agents": 2},
+        {"start": "12:00", "end": "24:00", "agents": 3}]}
+    sc = load_scenario(write(tmp_path, data), ["pools.p1.staffing.shifts.1.agents=9",
+                                               "pools.p1.staffing.shifts.0.end=13:00"])
+    shifts = sc.pools["p1"].staffing.shifts
+    assert shifts is not None
+    assert [s.agents for s in shifts] == [2, 9]
+    assert shifts[0].end == 13 * 3600.0
+
+
+def test_override_clock_time_without_quotes(tmp_path: Path) -> None:
+    # YAML 1.1 would read an unquoted 10:00 as the base-60 integer 600
+    sc = load_scenario(write(tmp_path, base()), ["horizon.start=10:00"])
+    assert sc.horizon.start == 10 * 3600.0
+    sc = load_scenario(write(tmp_path, base()), ["horizon.start=09:30"])
+    assert sc.horizon.start == 9.5 * 3600.0
 
 
 def test_override_applies_after_extends(tmp_path: Path) -> None:
