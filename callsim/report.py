@@ -23,8 +23,32 @@ MAIN_KPIS = (
     "answer_rate", "abandon_rate", "asa", "mean_wait", "p_wait", "wait_p50", "wait_p90",
     "wait_p95", "mean_queue", "occupancy", "ivr_time", "ivr_hangups", "ivr_hangup_rate",
     "self_served", "disconnected", "misroutes", "misroute_rate", "transfers",
+    "callers", "redials", "redial_share", "caller_answer_rate", "callbacks_offered",
+    "callbacks_accepted", "callbacks_completed", "callbacks_open", "callback_delay",
+    "transferred_out", "fcr",
 )
-RATES = {"answer_rate", "abandon_rate", "p_wait", "occupancy"}
+#: KPIs shown only when some design has them (a menu, redials, callbacks, transfers)
+OPTIONAL = {
+    "ivr_time", "ivr_hangups", "ivr_hangup_rate", "self_served", "disconnected",
+    "misroutes", "misroute_rate", "transfers", "redials", "redial_share",
+    "caller_answer_rate", "callers", "callbacks_offered", "callbacks_accepted",
+    "callbacks_completed", "callbacks_open", "callback_delay", "transferred_out", "fcr",
+    "blocked", "short_abandons",
+}
+
+
+def _shown(summaries: list[pd.DataFrame], k: str) -> bool:
+    """Optional KPIs are shown when any design has a non-zero value, or fcr < 1."""
+    if k not in OPTIONAL:
+        return True
+    if k == "caller_answer_rate" or k == "callers":
+        return any(num(s, "redials", "mean") > 0 for s in summaries if "redials" in s.index)
+    if k == "fcr":
+        return any(num(s, "transferred_out", "mean") > 0 for s in summaries
+                   if "transferred_out" in s.index)
+    vals = [num(s, k, "mean") for s in summaries if k in s.index]
+    return any(v == v and v != 0 for v in vals)
+RATES = {"answer_rate", "abandon_rate", "p_wait", "occupancy", "fcr", "redial_share"}
 
 
 def num(frame: pd.DataFrame, row: object, col: str) -> float:
@@ -39,7 +63,7 @@ def fmt(name: str, value: float) -> str:
     base = name.rsplit(".", 1)[-1]
     if base in RATES or base.startswith(("sl_", "sla_")) or base.endswith("_rate"):
         return f"{100 * value:.2f} %"
-    if base in ("asa", "mean_wait", "ivr_time") or base.startswith("wait_p"):
+    if base in ("asa", "mean_wait", "ivr_time", "callback_delay") or base.startswith("wait_p"):
         return f"{value:.1f} s"
     if base in ("mean_queue", "mean_staffed", "mean_busy"):
         return f"{value:.2f}"
@@ -59,7 +83,8 @@ def ordered_kpis(summary: pd.DataFrame) -> list[str]:
     extra = [k for k in summary.index if "." not in str(k) and k not in names
              and k != "unfinished"]
     sl = [k for k in extra if str(k).startswith(("sl_", "sla_"))]
-    return names[:9] + sl + names[9:] + [k for k in extra if k not in sl]
+    out = names[:9] + sl + names[9:] + [k for k in extra if k not in sl]
+    return [k for k in out if _shown([summary], k)]
 
 
 def kpi_table(batch: BatchResult, title: str | None = None) -> Table:
@@ -148,9 +173,11 @@ def write_run(batch: BatchResult, out: Path) -> list[Path]:
 
 #: KPIs of a comparison table, in order
 COMPARE_KPIS = (
-    "arrivals", "ivr_time", "ivr_hangups", "self_served", "offered", "blocked",
-    "short_abandons", "answered", "abandoned", "answer_rate", "asa", "sl_20", "mean_wait",
-    "mean_queue", "misroutes", "transfers", "occupancy",
+    "arrivals", "callers", "redials", "ivr_time", "ivr_hangups", "self_served", "offered",
+    "blocked", "short_abandons", "answered", "abandoned", "answer_rate",
+    "caller_answer_rate", "asa", "sl_20", "mean_wait", "mean_queue", "misroutes",
+    "transfers", "callbacks_accepted", "callbacks_completed", "transferred_out", "fcr",
+    "occupancy",
 )
 
 
@@ -158,8 +185,9 @@ def comparison_table(comp: Comparison, all_kpis: bool = False) -> Table:
     """Each KPI per design (mean ± half-width) and each design's paired difference
     from the reference, marked when significant."""
     diffs = comp.differences()
+    summaries = [b.summary for b in comp.batches.values()]
     kpis = comp.kpi_names() if all_kpis else [k for k in COMPARE_KPIS
-                                               if k in comp.kpi_names()]
+                                               if k in comp.kpi_names() and _shown(summaries, k)]
     reps = len(next(iter(comp.batches.values())).replications)
     table = Table(title=f"{' vs '.join(comp.designs)}: {reps} paired replications, seed "
                   f"{comp.seed}, 95 % CIs; difference = design - {comp.reference}")
