@@ -77,14 +77,15 @@ def fmt_hw(name: str, hw: float) -> str:
     return "± " + fmt(name, hw)
 
 
-def ordered_kpis(summary: pd.DataFrame) -> list[str]:
-    """Overall KPI names in display order (main ones first, then service levels)."""
+def ordered_kpis(summary: pd.DataFrame, hide_empty: bool = False) -> list[str]:
+    """Overall KPI names in display order (main ones first, then service levels);
+    *hide_empty* leaves out optional KPIs that are all zero (no menu, no redials...)."""
     names = [k for k in MAIN_KPIS if k in summary.index]
     extra = [k for k in summary.index if "." not in str(k) and k not in names
              and k != "unfinished"]
     sl = [k for k in extra if str(k).startswith(("sl_", "sla_"))]
     out = names[:9] + sl + names[9:] + [k for k in extra if k not in sl]
-    return [k for k in out if _shown([summary], k)]
+    return [k for k in out if not hide_empty or _shown([summary], k)]
 
 
 def kpi_table(batch: BatchResult, title: str | None = None) -> Table:
@@ -97,7 +98,7 @@ def kpi_table(batch: BatchResult, title: str | None = None) -> Table:
     table.add_column("mean", justify="right")
     if reps > 1:
         table.add_column("95 % CI", justify="right")
-    for k in ordered_kpis(s):
+    for k in ordered_kpis(s, hide_empty=True):
         row = [k, fmt(k, num(s, k, "mean"))]
         if reps > 1:
             row.append(fmt_hw(k, num(s, k, "half_width")))
