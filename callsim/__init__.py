@@ -3,7 +3,7 @@
 from callsim.builders import erlang_scenario
 from callsim.config import Scenario, load_scenario
 from callsim.errors import CallsimError, ConfigError
-from callsim.experiment import BatchResult, run_batch, simulate
+from callsim.experiment import BatchResult, SweepResult, run_batch, run_batches, simulate, sweep
 from callsim.metrics import ReplicationResult
 
 __all__ = [
@@ -12,9 +12,12 @@ __all__ = [
     "ConfigError",
     "ReplicationResult",
     "Scenario",
+    "SweepResult",
     "erlang_scenario",
     "load_scenario",
     "run_batch",
+    "run_batches",
     "simulate",
+    "sweep",
 ]
 __version__ = "0.1.0"

@@ -128,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write comparison.json, comparison.csv and a figure")
     p.add_argument("--all-kpis", action="store_true", help="show every KPI, not the main ones")
 
+    p = sub.add_parser("plot", help="write the figures of a run/compare/sweep --out "
+                       "directory as PNGs beside the results")
+    p.add_argument("run_dir", type=Path, help="directory written by run/compare/sweep --out")
+    p.add_argument("-o", "--out", type=Path, help="write the PNGs here instead")
+    p.add_argument("--dpi", type=int, default=110, help="resolution (default 110)")
+
+    p = sub.add_parser("report", help="write one self-contained HTML report of a "
+                       "run/compare/sweep --out directory")
+    p.add_argument("run_dir", type=Path, help="directory written by run/compare/sweep --out")
+    p.add_argument("-o", "--out", type=Path, help="the HTML file (default RUN_DIR/report.html)")
+
     p = sub.add_parser("validate", help="check a scenario file and report problems")
     _add_scenario_args(p)
 
@@ -200,14 +211,14 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
         out.add_column(path, justify="right", overflow="fold",
                        min_width=max(5, *(len(str(v)) for v in values)))
     for k in shown:
-        out.add_column(k, justify="right", no_wrap=True)
+        out.add_column(k, justify="right")
     idx = table.set_index(["point", "kpi"])
     for i, pt in enumerate(res.points):
         cells = [str(pt[p]) for p in res.grid]
         for k in shown:
             row = idx.loc[(i, k)]
-            cells.append(f"{fmt(k, float(row['mean']))} {fmt_hw(k, float(row['half_width']))}"
-                         .strip())
+            cells.append(f"{fmt(k, float(row['mean']))}\n"
+                         f"{fmt_hw(k, float(row['half_width']))}".strip())
         out.add_row(*cells)
     console.print(out)
     _print_run_info(res.info, console)
@@ -296,12 +307,38 @@ COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "s
 COMMANDS["sweep"] = cmd_sweep
 
 
+def cmd_plot(args: argparse.Namespace, console: Console) -> int:
+    from callsim.html_report import load_run_dir, write_pngs
+
+    _check_positive("--dpi", args.dpi)
+    run = load_run_dir(args.run_dir)
+    paths = write_pngs(run, args.out, dpi=args.dpi)
+    if not paths:
+        raise ConfigError(f"{args.run_dir}: nothing to plot in these results")
+    console.print(f"wrote {', '.join(str(p) for p in paths)}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    from callsim.html_report import write_report
+
+    path = write_report(args.run_dir, args.out)
+    console.print(f"wrote {path}")
+    return EXIT_OK
+
+
+COMMANDS["plot"] = cmd_plot
+COMMANDS["report"] = cmd_report
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``callsim`` script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     console = Console()
+    if not console.is_terminal:  # piped or captured: don't wrap tables at 80 columns
+        console = Console(width=160)
     err = Console(stderr=True, soft_wrap=True)
     try:
         return COMMANDS[args.command](args, console)

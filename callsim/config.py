@@ -335,6 +335,13 @@ class Arrivals(RateProfile):
 class CallTypeCfg(Strict):
     """What a caller needs, and how long it takes."""
 
+    @model_validator(mode="after")
+    def _shares(self) -> CallTypeCfg:
+        if self.transfer_out + self.referral > 1.0 + 1e-12:
+            raise ValueError(f"transfer_out + referral = {self.transfer_out + self.referral:g};"
+                             " their sum must be at most 1")
+        return self
+
     handle_time: Dist
     """Agent talk time (seconds)."""
     after_call_work: Dist | None = None
@@ -352,6 +359,9 @@ class CallTypeCfg(Strict):
     there; first-contact resolution counts the others)."""
     transfer_out_time: Dist = 30.0  # type: ignore[assignment]
     """Agent time spent on such a transfer, after the call (seconds)."""
+    referral: Probability = 0.0
+    """Share of answered calls only given a phone number to call (not resolved at the
+    first contact, no extra agent time)."""
     description: str = ""
     """Free text."""
 
@@ -743,12 +753,19 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge *top* into a copy of *base*: mappings merge key by key; anything else replaces."""
+def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any],
+               null_deletes: bool = False) -> dict[str, Any]:
+    """Merge *top* into a copy of *base*: mappings merge key by key; anything else replaces.
+
+    With *null_deletes* (how ``extends:`` merges), ``key: null`` in *top* removes the key,
+    so a variant can drop a pool or section of its base (it then takes its default).
+    """
     out: dict[str, Any] = copy.deepcopy(dict(base))
     for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
+        if value is None and null_deletes:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value, null_deletes)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -827,7 +844,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         if not isinstance(base, str):
             raise ConfigError(f"{path}: extends: must be a file path (got {base!r})")
         parent = _read_yaml(path.parent / base, (*chain, path))
-        data = deep_merge(parent, data)
+        data = deep_merge(parent, data, null_deletes=True)
     return data
 
 

@@ -60,8 +60,8 @@ WAIT_EDGES = np.concatenate([np.arange(0.0, 3600.0, 0.25), np.geomspace(3600.0, 
 
 # per-type counters (columns of the `tally` matrix)
 (_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF, _C_IVR, _C_MIS, _C_XFER, _C_CALLERS,
- _C_REDIAL_OFF, _C_CB_OFFERED, _C_CB_DELAY, _C_XOUT) = range(12)
-_C_OUT = 12  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
+ _C_REDIAL_OFF, _C_CB_OFFERED, _C_CB_DELAY, _C_XOUT, _C_REFER) = range(13)
+_C_OUT = 13  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
 
 
 def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -124,7 +124,7 @@ def kpis_from_counts(
     """The call-count KPIs, from tallies (the one place each ratio is defined).
 
     *extra* holds (callers, offered redials, callbacks offered, summed callback delay,
-    transferred out) when behaviour is modelled.
+    transferred out, referred) when behaviour is modelled.
     """
     answered = float(outcomes[ANSWERED])
     abandoned = float(outcomes[ABANDONED])
@@ -132,8 +132,8 @@ def kpis_from_counts(
     cb_done = float(outcomes[CALLBACK])
     cb_open = float(outcomes[CALLBACK_OPEN])
     offered = answered + abandoned + unfinished + cb_done + cb_open
-    callers, redial_off, cb_offered, cb_delay, xout = (
-        extra if extra is not None else (arrivals, 0.0, 0.0, 0.0, 0.0))
+    callers, redial_off, cb_offered, cb_delay, xout, refer = (
+        extra if extra is not None else (arrivals, 0.0, 0.0, 0.0, 0.0, 0.0))
 
     def ratio(a: float, b: float) -> float:
         return a / b if b > 0 else math.nan
@@ -169,7 +169,8 @@ def kpis_from_counts(
         "callbacks_open": cb_open,
         "callback_delay": ratio(float(cb_delay), cb_done),
         "transferred_out": float(xout),
-        "fcr": ratio(answered - float(xout), answered),
+        "referred": float(refer),
+        "fcr": ratio(answered - float(xout) - float(refer), answered),
     }
     for t, w in zip(thresholds, within, strict=True):
         out[f"sl_{_sl_name(t)}"] = ratio(float(w), answered)
@@ -284,7 +285,7 @@ class Recorder:
         attempt = np.array([c.attempt for c in calls], dtype=i64)
         caller = np.array([c.caller for c in calls], dtype=i64)
         cb_off = np.array([c.cb_offered for c in calls], dtype=bool)
-        xout = np.array([c.xfer_out for c in calls], dtype=bool)
+        xout = np.array([c.xfer_out for c in calls], dtype=i64)
         mis_idx = [i for i, c in enumerate(calls) if c.mis is not None]
         mis = np.array([calls[i].mis for i in mis_idx], dtype=float).reshape(-1, 5)
         calls.clear()
@@ -300,7 +301,7 @@ class Recorder:
                 "outcome": outcome, "pool": pool, "ivr_time": ivr, "prior_wait": prior,
                 "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
                 "caller": caller, "attempt": attempt, "callback_offered": cb_off,
-                "transferred_out": xout,
+                "transferred_out": xout == 1, "referred": xout == 2,
             })
 
     def _fold(self, cid: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
@@ -330,7 +331,7 @@ class Recorder:
             np.ones(cid.size), waited.astype(float), wait_ans, wait_off, ivr, misrouted,
             transferred, (attempt == 1).astype(float), (offered & (attempt > 1)).astype(float),
             cb_off.astype(float), np.where(is_cb, answered_at - ended, 0.0),
-            (xout & is_ans).astype(float),
+            ((xout == 1) & is_ans).astype(float), ((xout == 2) & is_ans).astype(float),
         ]
         cols += [(outcome == o).astype(float) for o in range(N_OUT)]
         cols += [(is_ans & (wait <= t)).astype(float) for t in self.thresholds]

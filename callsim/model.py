@@ -115,7 +115,7 @@ class Call:
         self.caller = id
         self.attempt = 1
         self.cb_offered = False
-        self.xfer_out = False
+        self.xfer_out = 0  # 1 transferred to an official outside, 2 given a number
         self.mis: tuple[int, float, float, int, float] | None = None
         """(wrong queue, queued at, answered at, pool, agent free at) of a misroute."""
 
@@ -220,6 +220,7 @@ class Model:
         self._xfer_t = [Draws(streams.get("transfer", "out-time/" + ct.name),
                               ct.transfer_out_time) for ct in cs.call_types]
         self._xfer_p = [ct.transfer_out for ct in cs.call_types]
+        self._refer_p = [ct.transfer_out + ct.referral for ct in cs.call_types]
         self._redial_u = Draws(streams.get("redial"))
         self._redial_t = Draws(streams.get("redial", "delay"), cs.redial_delay)
         self._cb_u = Draws(streams.get("callback"))
@@ -464,9 +465,13 @@ class Model:
         call.outcome = ANSWERED
         busy = call.handle
         k = call.ctype
-        if self._xfer_p[k] > 0.0 and self._xfer_u[k].next() < self._xfer_p[k]:
-            call.xfer_out = True  # handed to an official outside the centre
-            busy += self._xfer_t[k].next()
+        if self._refer_p[k] > 0.0:
+            u = self._xfer_u[k].next()
+            if u < self._xfer_p[k]:
+                call.xfer_out = 1  # handed to an official outside the centre
+                busy += self._xfer_t[k].next()
+            elif u < self._refer_p[k]:
+                call.xfer_out = 2  # given a phone number to call
         call.ended_at = now + busy
         busy += call.acw
         call.busy_end = now + busy

@@ -25,7 +25,7 @@ MAIN_KPIS = (
     "self_served", "disconnected", "misroutes", "misroute_rate", "transfers",
     "callers", "redials", "redial_share", "caller_answer_rate", "callbacks_offered",
     "callbacks_accepted", "callbacks_completed", "callbacks_open", "callback_delay",
-    "transferred_out", "fcr",
+    "transferred_out", "referred", "fcr",
 )
 #: KPIs shown only when some design has them (a menu, redials, callbacks, transfers)
 OPTIONAL = {
@@ -33,7 +33,7 @@ OPTIONAL = {
     "misroutes", "misroute_rate", "transfers", "redials", "redial_share",
     "caller_answer_rate", "callers", "callbacks_offered", "callbacks_accepted",
     "callbacks_completed", "callbacks_open", "callback_delay", "transferred_out", "fcr",
-    "blocked", "short_abandons",
+    "blocked", "short_abandons", "referred",
 }
 
 
@@ -44,8 +44,7 @@ def _shown(summaries: list[pd.DataFrame], k: str) -> bool:
     if k == "caller_answer_rate" or k == "callers":
         return any(num(s, "redials", "mean") > 0 for s in summaries if "redials" in s.index)
     if k == "fcr":
-        return any(num(s, "transferred_out", "mean") > 0 for s in summaries
-                   if "transferred_out" in s.index)
+        return any(num(s, "fcr", "mean") < 1 for s in summaries if "fcr" in s.index)
     vals = [num(s, k, "mean") for s in summaries if k in s.index]
     return any(v == v and v != 0 for v in vals)
 RATES = {"answer_rate", "abandon_rate", "p_wait", "occupancy", "fcr", "redial_share"}
@@ -177,8 +176,8 @@ COMPARE_KPIS = (
     "arrivals", "callers", "redials", "ivr_time", "ivr_hangups", "self_served", "offered",
     "blocked", "short_abandons", "answered", "abandoned", "answer_rate",
     "caller_answer_rate", "asa", "sl_20", "mean_wait", "mean_queue", "misroutes",
-    "transfers", "callbacks_accepted", "callbacks_completed", "transferred_out", "fcr",
-    "occupancy",
+    "transfers", "callbacks_accepted", "callbacks_completed", "transferred_out", "referred",
+    "fcr", "occupancy",
 )
 
 

@@ -371,8 +371,7 @@ class Runner:
         if self.backend == "serial":
             return 1
         if self._client is not None:
-            return max(1, sum(w.get("nthreads", 1) for w in
-                              self._client.scheduler_info().get("workers", {}).values()))
+            return max(1, sum(self._client.nthreads().values()))
         return self.jobs or default_jobs()
 
     def close(self, abort: bool = False) -> None:
@@ -708,9 +707,9 @@ class CheckpointStore:
 class TableMean:
     """Mean of one per-replication table over replications, folded in replication order.
 
-    The key columns (:data:`TABLE_KEYS`, plus any non-float column) are taken from
-    the first replication; every float column is averaged over the replications where
-    it is not ``NaN`` (like ``groupby().mean()``). Folding strictly in replication
+    The key columns (:data:`TABLE_KEYS`, plus any text column) are taken from the
+    first replication; every other column is averaged over the replications where it
+    is not ``NaN`` (like ``groupby().mean()``). Folding strictly in replication
     order makes the result independent of the order replications finished in.
 
     Parameters
@@ -737,8 +736,9 @@ class TableMean:
         elif table.columns != self._first.columns:
             raise ValueError(f"{self.name}: columns differ between replications")
         for col, kind, values in zip(table.columns, table.kinds, table.data, strict=True):
-            if kind != "float" or col in self.keys:
+            if kind == "str" or col in self.keys:
                 continue
+            values = np.asarray(values, dtype=np.float64)
             ok = ~np.isnan(values)
             if col not in self._sum:
                 self._sum[col] = np.zeros(values.shape)

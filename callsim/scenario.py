@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,6 +65,7 @@ class CompiledCallType:
     priority: int = 0
     wait_weight: float = 1.0
     transfer_out: float = 0.0
+    referral: float = 0.0
     transfer_out_time: d.Distribution = d.Deterministic(30.0)  # noqa: RUF009 (frozen)
 
 
@@ -300,6 +301,7 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
             priority=cfg.priority,
             wait_weight=cfg.wait_weight,
             transfer_out=cfg.transfer_out,
+            referral=cfg.referral,
             transfer_out_time=build_distribution(cfg.transfer_out_time, base,
                                                  f"{where}.transfer_out_time"),
         ))

@@ -40,6 +40,17 @@ def calibration(reps: int, seed: int) -> dict[str, tuple[float, float, float]]:
     c = iv[iv["call_type"] == "covid"]
     before = float(c[c["start"] < 12 * 3600]["arrivals"].sum() / c["arrivals"].sum())
     out["COVID calls before noon, %"] = (100 * before, float("nan"), 37.7)
+    for name, num, den, ref in (
+        ("attempts / inflow", "arrivals", "offered", 2.5),
+        ("inflow share of attempts, %", "offered", "arrivals", 40.0),
+        ("answered share of attempts, %", "answered", "arrivals", 30.0),
+    ):
+        scale = 100.0 if "%" in name else 1.0
+        ratio = (scale * rep[num] / rep[den]).to_numpy()
+        m, hw, _ = callsim.experiment.t_halfwidth(ratio)
+        out[name] = (m, hw, ref)
+    out["first-contact resolution, %"] = (100 * s.at["fcr", "mean"],
+                                          100 * s.at["fcr", "half_width"], 83.6)
     answered = {t: rep[f"type.{t}.answered"] for t in sc.call_types if t != "covid"}
     total = sum(answered.values())
     groups = {"transport": ["transport"], "water": ["water"],
@@ -61,8 +72,9 @@ def main() -> None:
     print(f"| figure | simulated (mean ± 95 % CI, {args.reps} reps) | reported 2020 |")
     print("|---|---:|---:|")
     for name, (m, hw, ref) in rows.items():
-        ci = f" ± {hw:,.1f}" if hw == hw else ""
-        print(f"| {name} | {m:,.1f}{ci} | {ref:,.1f} |")
+        d = 2 if m < 10 else 1
+        ci = f" ± {hw:,.{d}f}" if hw == hw else ""
+        print(f"| {name} | {m:,.{d}f}{ci} | {ref:,.{d}f} |")
 
 
 if __name__ == "__main__":

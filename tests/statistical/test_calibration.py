@@ -26,6 +26,14 @@ def test_two_level_base_day_matches_2020() -> None:
     assert 19.0 <= share <= 22.0
     noon, _, reported_noon = rows["COVID calls before noon, %"]
     assert abs(noon - reported_noon) < 3.0
+    ratio, _, _ = rows["attempts / inflow"]
+    assert 2.2 <= ratio <= 2.8
+    inflow_share, _, _ = rows["inflow share of attempts, %"]
+    assert 35.0 <= inflow_share <= 45.0
+    answered_share, _, _ = rows["answered share of attempts, %"]
+    assert 26.0 <= answered_share <= 34.0
+    fcr, _, reported_fcr = rows["first-contact resolution, %"]
+    assert abs(fcr - reported_fcr) < 1.0
     for label in ("transport", "water", "city + directory + foreign", "district"):
         sim, _, rep = rows[f"answered mix (non-COVID): {label}, %"]
         assert abs(sim - rep) < 2.0, label
