@@ -284,6 +284,7 @@ class Recorder:
         prior = np.array([c.prior_wait for c in calls])
         attempt = np.array([c.attempt for c in calls], dtype=i64)
         caller = np.array([c.caller for c in calls], dtype=i64)
+        caller = np.where(caller < 0, cid, caller)
         cb_off = np.array([c.cb_offered for c in calls], dtype=bool)
         xout = np.array([c.xfer_out for c in calls], dtype=i64)
         mis_idx = [i for i, c in enumerate(calls) if c.mis is not None]

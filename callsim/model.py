@@ -83,14 +83,25 @@ class Wake(Event):
 
 
 class Call:
-    """One call (one attempt of a caller): what it brings and what happens to it."""
+    """One call (one attempt of a caller): what it brings and what happens to it.
+
+    Attributes that few calls change (misroutes, redials, callbacks, transfers) are
+    class-level defaults, set on the instance only when they differ: a call costs
+    fewer writes on the hot path.
+    """
 
     __slots__ = (
-        "acw", "answered_at", "arrival", "attempt", "busy_end", "caller", "cb_offered",
-        "ctype", "deadline", "ended_at", "handle", "id", "ivr_time", "mis", "outcome",
-        "patience", "pool", "prior_wait", "queue", "queued_at", "since", "waiting",
-        "xfer_out",
+        "__dict__", "acw", "answered_at", "arrival", "busy_end", "ctype", "deadline",
+        "ended_at", "handle", "id", "ivr_time", "outcome", "patience", "pool", "queue",
+        "queued_at", "since", "waiting",
     )
+    prior_wait = 0.0  # wait in a wrong queue before a transfer
+    caller = -1  # the caller's first call id; -1: this call is the first
+    attempt = 1
+    cb_offered = False
+    xfer_out = 0  # 1 transferred to an official outside, 2 given a phone number
+    mis: tuple[int, float, float, int, float] | None = None
+    """(wrong queue, queued at, answered at, pool, agent free at) of a misroute."""
 
     def __init__(self, id: int, ctype: int, arrival: float, handle: float, acw: float,
                  patience: float) -> None:
@@ -109,15 +120,8 @@ class Call:
         self.outcome = WAITING
         self.pool = -1
         self.ivr_time = 0.0
-        self.prior_wait = 0.0  # wait in a wrong queue before a transfer
         self.since = math.nan  # first queue entry: the key for longest-wait selection
         self.waiting = False  # in a queue's deque and still waiting
-        self.caller = id
-        self.attempt = 1
-        self.cb_offered = False
-        self.xfer_out = 0  # 1 transferred to an official outside, 2 given a number
-        self.mis: tuple[int, float, float, int, float] | None = None
-        """(wrong queue, queued at, answered at, pool, agent free at) of a misroute."""
 
 
 class Queue:
@@ -138,7 +142,8 @@ class Pool:
     """An agent pool: idle agents (longest idle first), busy and present counts."""
 
     __slots__ = ("busy", "callbacks", "idle", "idx", "leaving", "name", "next_agent",
-                 "present", "present_log", "priority", "queues", "required", "serves")
+                 "present", "present_log", "priority", "queues", "required", "serves",
+                 "simple")
 
     def __init__(self, idx: int, name: str) -> None:
         self.idx = idx
@@ -153,6 +158,7 @@ class Pool:
         self.required: list[int] = []  # per call type: idle agents kept for others
         self.serves: list[bool] = []  # per call type
         self.callbacks: deque[Call] | None = None  # calls back to make (callback pool)
+        self.simple = False  # one queue, no delay, no reserve: the fast path
         self.present_log: list[tuple[float, int]] = []
 
 
@@ -199,6 +205,8 @@ class Model:
             pool.serves = [k in cp.skills for k in range(K)]
             reserve = dict(cp.reserve)
             pool.required = [sum(v for t, v in reserve.items() if t != k) for k in range(K)]
+            pool.simple = (len(pool.queues) == 1 and pool.queues[0][1] == 0.0
+                           and not any(pool.required))
         for q in self.queues:
             q.pools = self.routing[q.idx]
         self.capacity = cs.capacity
@@ -536,12 +544,29 @@ class Model:
             return  # after the period: outside the simulated day
         nxt = Call(self.n_created, call.ctype, t, call.handle, call.acw, call.patience)
         self.n_created += 1
-        nxt.caller = call.caller
+        nxt.caller = call.caller if call.caller >= 0 else call.id
         nxt.attempt = call.attempt + 1
         self._at(t, self._cb_redial, nxt)
 
     def _next_call(self, pool: Pool, agent: int, now: float) -> None:
         """Agent *agent* of *pool* is free at *now*: take the call its policy picks."""
+        if pool.simple:  # one queue, no overflow delay, no reserve: take its first caller
+            dq = pool.queues[0][0].calls
+            while dq:
+                head = dq.popleft()
+                if not head.waiting:
+                    continue
+                if head.deadline <= now:
+                    self._abandon(head)
+                    continue
+                self._take(head)
+                self._answer(head, pool, agent, now)
+                return
+            if pool.callbacks:
+                self._call_back(pool.callbacks.popleft(), pool, agent, now)
+                return
+            pool.idle.append(agent)
+            return
         best: Queue | None = None
         best_key = -math.inf
         free = len(pool.idle)
