@@ -337,9 +337,13 @@ class CallTypeCfg(Strict):
 
     @model_validator(mode="after")
     def _shares(self) -> CallTypeCfg:
-        if self.transfer_out + self.referral > 1.0 + 1e-12:
-            raise ValueError(f"transfer_out + referral = {self.transfer_out + self.referral:g};"
-                             " their sum must be at most 1")
+        total = self.transfer_out + self.referral + self.transfer_share
+        if total > 1.0 + 1e-12:
+            raise ValueError(f"transfer_out + referral + transfer_share = {total:g}; their "
+                             "sum must be at most 1")
+        if self.transfer_share > 0 and self.transfer_to is None:
+            raise ValueError("transfer_share needs transfer_to (the call type to put "
+                             "callers through to)")
         return self
 
     handle_time: Dist
@@ -362,6 +366,12 @@ class CallTypeCfg(Strict):
     referral: Probability = 0.0
     """Share of answered calls only given a phone number to call (not resolved at the
     first contact, no extra agent time)."""
+    transfer_to: Name | None = None
+    """A call type whose queue some answered callers are put through to after their call
+    (e.g. medical questions to a nurses' pool): a new internal leg of the same caller."""
+    transfer_share: Probability = 0.0
+    """Share of answered calls put through to ``transfer_to`` (agent time as for
+    ``transfer_out_time``)."""
     description: str = ""
     """Free text."""
 
@@ -1002,6 +1012,10 @@ def cross_check(sc: Scenario) -> None:
     if sc.ivr is not None:
         problems += _check_ivr(sc)
     problems += _check_files(sc)
+    for name, ct_cfg in sc.call_types.items():
+        if ct_cfg.transfer_to is not None and ct_cfg.transfer_to not in sc.call_types:
+            problems.append(f"call_types.{name}.transfer_to: {ct_cfg.transfer_to!r} is not a "
+                            f"call type; allowed: {', '.join(types)}")
     for pname, pool in sc.pools.items():
         for ct in pool.reserve or {}:
             if ct not in pool.skills:

@@ -251,10 +251,13 @@ def _try(out: list[ReportFigure], name: str, caption: str, make: Callable[[], Fi
 def figures(run: RunDir) -> list[ReportFigure]:
     """The figures that apply to *run*, in report order."""
     out: list[ReportFigure] = []
-    band = ("Bands: 95 % confidence interval of the mean across replications."
-            if run.per_replication and run.n_reps > 1 else
-            "Interval means across replications (no per-replication tables in the "
-            "directory, so no confidence band).")
+    if run.n_reps <= 1:
+        band = "One replication, so no confidence band."
+    elif run.per_replication:
+        band = "Bands: 95 % confidence interval of the mean across replications."
+    else:
+        band = ("Interval means across replications (no per-replication tables in the "
+                "directory, so no confidence band).")
     if run.kind == "run" and run.intervals is not None:
         iv = run.intervals
         _try(out, "waiting_calls", "Calls waiting in each queue over the day "

@@ -60,8 +60,8 @@ WAIT_EDGES = np.concatenate([np.arange(0.0, 3600.0, 0.25), np.geomspace(3600.0, 
 
 # per-type counters (columns of the `tally` matrix)
 (_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF, _C_IVR, _C_MIS, _C_XFER, _C_CALLERS,
- _C_REDIAL_OFF, _C_CB_OFFERED, _C_CB_DELAY, _C_XOUT, _C_REFER) = range(13)
-_C_OUT = 13  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
+ _C_REDIAL_OFF, _C_CB_OFFERED, _C_CB_DELAY, _C_XOUT, _C_REFER, _C_XIN, _C_LEGS) = range(15)
+_C_OUT = 15  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
 
 
 def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -124,7 +124,10 @@ def kpis_from_counts(
     """The call-count KPIs, from tallies (the one place each ratio is defined).
 
     *extra* holds (callers, offered redials, callbacks offered, summed callback delay,
-    transferred out, referred) when behaviour is modelled.
+    transferred out, referred, put through to another queue, internal legs) when
+    behaviour is modelled. ``arrivals`` counts calls to the number; internal legs (callers
+    the centre put through to another queue) are counted as ``transfers_in`` and are
+    part of ``offered`` and ``answered`` of the queue they joined.
     """
     answered = float(outcomes[ANSWERED])
     abandoned = float(outcomes[ABANDONED])
@@ -132,8 +135,8 @@ def kpis_from_counts(
     cb_done = float(outcomes[CALLBACK])
     cb_open = float(outcomes[CALLBACK_OPEN])
     offered = answered + abandoned + unfinished + cb_done + cb_open
-    callers, redial_off, cb_offered, cb_delay, xout, refer = (
-        extra if extra is not None else (arrivals, 0.0, 0.0, 0.0, 0.0, 0.0))
+    callers, redial_off, cb_offered, cb_delay, xout, refer, xin, legs = (
+        extra if extra is not None else (arrivals, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
 
     def ratio(a: float, b: float) -> float:
         return a / b if b > 0 else math.nan
@@ -170,7 +173,9 @@ def kpis_from_counts(
         "callback_delay": ratio(float(cb_delay), cb_done),
         "transferred_out": float(xout),
         "referred": float(refer),
-        "fcr": ratio(answered - float(xout) - float(refer), answered),
+        "transferred_internal": float(xin),
+        "transfers_in": float(legs),
+        "fcr": ratio(answered - float(xout) - float(refer) - float(xin), answered),
     }
     for t, w in zip(thresholds, within, strict=True):
         out[f"sl_{_sl_name(t)}"] = ratio(float(w), answered)
@@ -287,6 +292,7 @@ class Recorder:
         caller = np.where(caller < 0, cid, caller)
         cb_off = np.array([c.cb_offered for c in calls], dtype=bool)
         xout = np.array([c.xfer_out for c in calls], dtype=i64)
+        internal = np.array([c.internal for c in calls], dtype=bool)
         mis_idx = [i for i, c in enumerate(calls) if c.mis is not None]
         mis = np.array([calls[i].mis for i in mis_idx], dtype=float).reshape(-1, 5)
         calls.clear()
@@ -294,7 +300,7 @@ class Recorder:
             raise AssertionError("a call was recorded before its outcome was known")
         self._fold(cid, ctype, queue, arrival, queued, answered_at, ended, busy_end,
                    outcome, pool, ivr, prior, np.asarray(mis_idx, dtype=np.int64), mis,
-                   attempt, cb_off, xout)
+                   attempt, cb_off, xout, internal)
         if self.record_calls:
             self._records.append({
                 "call_id": cid, "call_type": ctype, "queue": queue, "arrival": arrival,
@@ -303,6 +309,7 @@ class Recorder:
                 "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
                 "caller": caller, "attempt": attempt, "callback_offered": cb_off,
                 "transferred_out": xout == 1, "referred": xout == 2,
+                "transferred_internal": xout == 3, "internal": internal,
             })
 
     def _fold(self, cid: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
@@ -310,7 +317,7 @@ class Recorder:
               ended: np.ndarray, busy_end: np.ndarray, outcome: np.ndarray,
               pool: np.ndarray, ivr: np.ndarray, prior: np.ndarray, mis_idx: np.ndarray,
               mis: np.ndarray, attempt: np.ndarray, cb_off: np.ndarray,
-              xout: np.ndarray) -> None:
+              xout: np.ndarray, internal: np.ndarray) -> None:
         cs = self.cs
         K = len(cs.call_types)
         self.n_recorded += cid.size
@@ -329,10 +336,12 @@ class Recorder:
         transferred[mis_idx] = 1.0
         misrouted = _misrouted(self.right, ctype, queue, mis_idx).astype(float)
         cols = [
-            np.ones(cid.size), waited.astype(float), wait_ans, wait_off, ivr, misrouted,
-            transferred, (attempt == 1).astype(float), (offered & (attempt > 1)).astype(float),
+            (~internal).astype(float), waited.astype(float), wait_ans, wait_off, ivr, misrouted,
+            transferred, ((attempt == 1) & ~internal).astype(float),
+            (offered & (attempt > 1)).astype(float),
             cb_off.astype(float), np.where(is_cb, answered_at - ended, 0.0),
             ((xout == 1) & is_ans).astype(float), ((xout == 2) & is_ans).astype(float),
+            ((xout == 3) & is_ans).astype(float), internal.astype(float),
         ]
         cols += [(outcome == o).astype(float) for o in range(N_OUT)]
         cols += [(is_ans & (wait <= t)).astype(float) for t in self.thresholds]

@@ -99,7 +99,8 @@ class Call:
     caller = -1  # the caller's first call id; -1: this call is the first
     attempt = 1
     cb_offered = False
-    xfer_out = 0  # 1 transferred to an official outside, 2 given a phone number
+    xfer_out = 0  # 1 to an official outside, 2 given a phone number, 3 to another queue
+    internal = False  # a leg the centre put through from another queue
     mis: tuple[int, float, float, int, float] | None = None
     """(wrong queue, queued at, answered at, pool, agent free at) of a misroute."""
 
@@ -229,6 +230,12 @@ class Model:
                               ct.transfer_out_time) for ct in cs.call_types]
         self._xfer_p = [ct.transfer_out for ct in cs.call_types]
         self._refer_p = [ct.transfer_out + ct.referral for ct in cs.call_types]
+        self._consult_p = [ct.transfer_out + ct.referral + ct.transfer_share
+                           for ct in cs.call_types]
+        self._leg_handle = [Draws(streams.get("transfer", "leg/" + ct.name), ct.handle)
+                            for ct in cs.call_types]
+        self._leg_acw = [Draws(streams.get("transfer", "leg-acw/" + ct.name), ct.acw)
+                         if ct.acw is not None else None for ct in cs.call_types]
         self._redial_u = Draws(streams.get("redial"))
         self._redial_t = Draws(streams.get("redial", "delay"), cs.redial_delay)
         self._cb_u = Draws(streams.get("callback"))
@@ -249,6 +256,7 @@ class Model:
         self._cb_overflow: list[Any] = [self._on_overflow]
         self._cb_redial: list[Any] = [self._on_redial]
         self._cb_entry: list[Any] = [self._on_entry]
+        self._cb_consult: list[Any] = [self._on_consult]
 
     def _at(self, t: float, callbacks: list[Any], value: Any = None) -> None:
         """Schedule *callbacks* at absolute time *t* on SimPy's heap."""
@@ -473,13 +481,17 @@ class Model:
         call.outcome = ANSWERED
         busy = call.handle
         k = call.ctype
-        if self._refer_p[k] > 0.0:
+        if self._consult_p[k] > 0.0:
             u = self._xfer_u[k].next()
             if u < self._xfer_p[k]:
                 call.xfer_out = 1  # handed to an official outside the centre
                 busy += self._xfer_t[k].next()
             elif u < self._refer_p[k]:
                 call.xfer_out = 2  # given a phone number to call
+            elif u < self._consult_p[k]:
+                call.xfer_out = 3  # put through to another queue after this call
+                busy += self._xfer_t[k].next()
+                self._at(now + busy, self._cb_consult, call)
         call.ended_at = now + busy
         busy += call.acw
         call.busy_end = now + busy
@@ -502,10 +514,30 @@ class Model:
         """The transferred caller joins the right queue; patience keeps running."""
         call: Call = ev._value
         now = self.env._now
-        q = self.home[call.ctype]
+        self._join(call, self.home[call.ctype], now, self.cs.requeue_front,
+                   call.patience - call.prior_wait)
+
+    def _on_consult(self, ev: Any) -> None:
+        """After a call, the caller is put through to another queue (a new internal leg)."""
+        first: Call = ev._value
+        now = self.env._now
+        k = self.cs.call_types[first.ctype].transfer_to
+        acw = self._leg_acw[k]
+        leg = Call(self.n_created, k, now, self._leg_handle[k].next(),
+                   acw.next() if acw is not None else 0.0, first.patience)
+        self.n_created += 1
+        leg.caller = first.caller if first.caller >= 0 else first.id
+        leg.attempt = first.attempt
+        leg.internal = True
+        leg.since = now
+        self._join(leg, k, now, False, leg.patience)
+
+    def _join(self, call: Call, q: int, now: float, front: bool, patience: float) -> None:
+        """Put a transferred caller into queue *q* (no capacity check: the centre moved
+        them), or straight to a free agent."""
         call.queue = q
         call.queued_at = now
-        call.deadline = now + (call.patience - call.prior_wait)
+        call.deadline = now + patience
         for pool in self.immediate[q]:
             if pool.idle and len(pool.idle) > pool.required[q]:
                 self._answer(call, pool, pool.idle.popleft(), now)
@@ -517,7 +549,7 @@ class Model:
             if call.deadline < math.inf:
                 self._at(call.deadline, self._cb_hangup, (call, call.deadline))
         call.waiting = True
-        if self.cs.requeue_front:
+        if front:
             queue.calls.appendleft(call)
         else:
             queue.calls.append(call)

@@ -28,7 +28,8 @@ that they can draw a confidence band across replications:
 
 Time axes show the clock (HH:MM): an interval's ``start`` seconds plus the scenario's
 clock start, which is read off the tables' ``clock`` labels ("d1 09:00").
-Imports the experiment/compare result types only.
+Imports :mod:`callsim.metrics` (result types); :func:`replications` imports the
+experiment layer when called.
 """
 
 from __future__ import annotations
@@ -150,14 +151,14 @@ def clock_start(table: pd.DataFrame) -> float:
     return (day - 1) * 86400.0 + hh * 3600.0 + mm * 60.0 - float(table["start"].iloc[0])
 
 
-def _hhmm(hours: float, multi_day: bool) -> str:
+def _hhmm(hours: float, multi_day: bool, end_h: float = math.nan) -> str:
     minutes = round(hours * 60.0)
     day, rest = divmod(minutes, 1440)
     text = f"{rest // 60:02d}:{rest % 60:02d}"
     if multi_day:
         return f"d{day + 1} {text}"
-    if rest == 0 and day > 0:
-        return "24:00" if day == 1 else text
+    if rest == 0 and day > 0 and abs(hours - end_h) < 1e-6:
+        return "24:00"  # the end of the day, at the right edge
     return text
 
 
@@ -168,7 +169,8 @@ def clock_axis(ax: Axes, first_h: float, last_h: float, max_ticks: int = 9) -> N
                  if span / s <= max_ticks), 336)
     multi_day = last_h > 24.0 + 1e-9 and span > 24.0
     ax.xaxis.set_major_locator(MultipleLocator(step))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda h, _pos: _hhmm(h, multi_day)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda h, _pos: _hhmm(h, multi_day,
+                                                                      last_h)))
     ax.set_xlim(first_h, last_h)
     ax.set_xlabel("time of day (HH:MM)" if not multi_day else "day and time (HH:MM)")
     ax.grid(True, alpha=0.3)
@@ -446,7 +448,7 @@ def answer_rate_heatmap(results: IntervalResults, kpi: str = "answer_rate",
     clock_axis(ax, float(x[0]), float(x[-1]))
     ax.grid(False)
     ax.set_ylabel("queue (call type)")
-    cbar = ax.get_figure(root=True).colorbar(mesh, ax=ax, pad=0.01)  # type: ignore[union-attr]
+    cbar = fig.colorbar(mesh, ax=ax, pad=0.01)
     cbar.set_label(label)
     ax.set_title(f"{_cap(kpi_name(kpi))} by arrival interval and queue "
                  f"({_reps_note(n, 0.95, False)}; grey: no calls offered)")

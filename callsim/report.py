@@ -25,7 +25,7 @@ MAIN_KPIS = (
     "self_served", "disconnected", "misroutes", "misroute_rate", "transfers",
     "callers", "redials", "redial_share", "caller_answer_rate", "callbacks_offered",
     "callbacks_accepted", "callbacks_completed", "callbacks_open", "callback_delay",
-    "transferred_out", "referred", "fcr",
+    "transferred_out", "referred", "transferred_internal", "transfers_in", "fcr",
 )
 #: KPIs shown only when some design has them (a menu, redials, callbacks, transfers)
 OPTIONAL = {
@@ -33,7 +33,7 @@ OPTIONAL = {
     "misroutes", "misroute_rate", "transfers", "redials", "redial_share",
     "caller_answer_rate", "callers", "callbacks_offered", "callbacks_accepted",
     "callbacks_completed", "callbacks_open", "callback_delay", "transferred_out", "fcr",
-    "blocked", "short_abandons", "referred",
+    "blocked", "short_abandons", "referred", "transferred_internal", "transfers_in",
 }
 
 
@@ -177,7 +177,7 @@ COMPARE_KPIS = (
     "blocked", "short_abandons", "answered", "abandoned", "answer_rate",
     "caller_answer_rate", "asa", "sl_20", "mean_wait", "mean_queue", "misroutes",
     "transfers", "callbacks_accepted", "callbacks_completed", "transferred_out", "referred",
-    "fcr", "occupancy",
+    "transferred_internal", "transfers_in", "fcr", "occupancy",
 )
 
 

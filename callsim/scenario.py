@@ -66,6 +66,8 @@ class CompiledCallType:
     wait_weight: float = 1.0
     transfer_out: float = 0.0
     referral: float = 0.0
+    transfer_to: int = -1
+    transfer_share: float = 0.0
     transfer_out_time: d.Distribution = d.Deterministic(30.0)  # noqa: RUF009 (frozen)
 
 
@@ -302,6 +304,8 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
             wait_weight=cfg.wait_weight,
             transfer_out=cfg.transfer_out,
             referral=cfg.referral,
+            transfer_to=index.get(cfg.transfer_to or "", -1),
+            transfer_share=cfg.transfer_share,
             transfer_out_time=build_distribution(cfg.transfer_out_time, base,
                                                  f"{where}.transfer_out_time"),
         ))

@@ -183,3 +183,38 @@ def test_shrinkage_takes_a_share_off_the_phones() -> None:
     res = callsim.simulate(make(**{"pools.pa.staffing": 10, "pools.pa.shrinkage": 0.2}))
     assert res.by_pool.loc["pa", "mean_staffed"] == 8.0
     assert res.by_pool.loc["pa", "mean_scheduled"] == 10.0
+
+
+def test_transfer_to_another_queue_is_a_new_leg_of_the_same_caller() -> None:
+    """Medical questions put through to a nurses' pool: a second, internal leg."""
+    data = copy.deepcopy(TWO)
+    data["call_types"]["nurse"] = {"handle_time": {"dist": "exponential", "mean": 300},
+                                   "patience": {"dist": "exponential", "mean": 600}}
+    data["arrivals"]["mix"]["nurse"] = 0.0
+    data["pools"]["nurses"] = {"skills": ["nurse"], "staffing": 2}
+    data["call_types"]["a"].update({"transfer_to": "nurse", "transfer_share": 0.2,
+                                    "transfer_out_time": 20})
+    res = callsim.simulate(scenario_from_dict(data), seed=4, record_calls=True)
+    k = res.kpis
+    calls = res.calls
+    assert calls is not None
+    legs = calls[calls.internal]
+    firsts = calls[calls.transferred_internal]
+    horizon = 12 * 3600
+    # KPIs count calls arriving in the period; a leg arrives when the first call ends
+    assert k["transfers_in"] == (legs.arrival < horizon).sum() > 0
+    assert k["transferred_internal"] == (firsts.arrival < horizon).sum()
+    assert len(firsts) == len(legs)
+    assert (legs.call_type == "nurse").all()
+    by_id = firsts.set_index("call_id")
+    for _, leg in legs.iterrows():
+        first = by_id.loc[leg.caller]
+        # the agent talked, spent 20 s putting the caller through, then the leg began
+        assert leg.arrival == pytest.approx(first.ended_at, abs=1e-6)
+        assert leg.arrival >= first.answered_at + 20
+    assert (legs[legs.outcome == "answered"].pool == "nurses").all()
+    # counts: every call has one outcome; arrivals count calls to the number only
+    assert (calls.arrival < horizon).sum() == k["arrivals"] + k["transfers_in"]
+    ans_a = calls[(calls.call_type == "a") & (calls.outcome == "answered")]
+    assert stats.binomtest(len(firsts), len(ans_a), 0.2).pvalue > 0.001
+    assert k["fcr"] == pytest.approx(1 - len(firsts) / k["answered"])
