@@ -8,9 +8,12 @@ Imports :mod:`callsim.scenario`, :mod:`callsim.arrivals`, :mod:`callsim.ivr`,
 :mod:`callsim.metrics`, :mod:`callsim.rng`; never the experiment layer.
 
 Design (why it is fast): SimPy is the event engine, but there is no SimPy process
-per call. The scheduled events are the next queue entry (one chain), agent
-releases, transfers and staffing changes, each a bare event with a callback pushed
-onto SimPy's heap: about two engine events per call. Waiting calls sit in a deque
+per call. Callers are drawn in bulk per simulated day and enter their queues in time
+order from a sorted list that the run loop interleaves with SimPy's own events
+(:meth:`Model.run` drives ``env.step()``); the scheduled events are agent releases,
+transfers, hang-ups where needed and staffing changes, each a bare event with a
+callback pushed onto SimPy's heap: about one engine event per answered call.
+Waiting calls sit in a deque
 per queue. Abandonment is resolved lazily where nothing needs to know of it at once:
 a caller's hang-up time (queue entry + patience) is known on entry, so when an agent
 looks at a queue, callers at its head whose hang-up time has passed are recorded as
@@ -245,10 +248,10 @@ class Model:
         self._j = 0
         self._entry: list[float] = []
         self._rows: list[Row] = []
+        self._t_arr = math.inf
         self._record = recorder.add
         self._heap = self.env._queue  # SimPy's event heap (see Wake)
         self._eid = self.env._eid
-        self._cb_arrival: list[Any] = [self._on_arrival]
         self._cb_release: list[Any] = [self._on_release]
         self._cb_staffing: list[Any] = [self._on_staffing]
         self._cb_requeue: list[Any] = [self._on_requeue]
@@ -265,7 +268,12 @@ class Model:
     # ----------------------------------------------------------------- running
 
     def run(self) -> None:
-        """Simulate until every call that arrived has ended (or the drain limit)."""
+        """Simulate until every call that arrived has ended (or the drain limit).
+
+        The loop drives SimPy's environment with :meth:`simpy.Environment.step`, and
+        interleaves the queue entries of the pre-drawn callers (already sorted by time)
+        without putting each on the event heap: at equal times, engine events go first.
+        """
         self.schedules = []
         for pool, cp in zip(self.pools, self.cs.pools, strict=True):
             times, counts = cp.realised(_absence_draw(self.streams.get("absence", cp.name),
@@ -276,20 +284,40 @@ class Model:
             for t, h in zip(times[1:], counts[1:], strict=True):
                 if t < self.t_stop:
                     self._at(t, self._cb_staffing, (pool, h))
-        self._schedule_next_block(0.0)
-        self.env.run(until=self.t_stop)
+        env = self.env
+        heap = self._heap
+        step = env.step
+        t_stop = self.t_stop
+        arrive = self._arrive
+        self._next_entry()
+        t_arr = self._t_arr
+        while True:
+            if heap and heap[0][0] <= t_arr:
+                if heap[0][0] >= t_stop:
+                    break
+                step()
+            elif t_arr < t_stop:
+                env._now = t_arr
+                arrive()
+                t_arr = self._t_arr
+            else:
+                break
+        env._now = t_stop
         self._drain()
 
-    def _schedule_next_block(self, now: float) -> None:
-        """Load arrival blocks until one has queue entries left, and schedule the next."""
+    def _next_entry(self) -> None:
+        """Set ``_t_arr`` to the next queue entry's time, loading arrival blocks as needed
+        (``inf`` when every caller has arrived)."""
         cs = self.cs
         while True:
-            if self._j < len(self._entry) and (
-                self._entry[self._j] < self._next_block or self._day * DAY >= cs.horizon
+            j = self._j
+            if j < len(self._entry) and (
+                self._entry[j] < self._next_block or self._day * DAY >= cs.horizon
             ):
-                self._at(self._entry[self._j], self._cb_arrival)
+                self._t_arr = self._entry[j]
                 return
             if self._day * DAY >= cs.horizon:
+                self._t_arr = math.inf
                 return
             a = self._day * DAY
             b = min(a + DAY, cs.horizon)
@@ -356,8 +384,8 @@ class Model:
 
     # ---------------------------------------------------------------- callbacks
 
-    def _on_arrival(self, ev: Any) -> None:
-        """A caller reaches a queue (after the menu, if there is one)."""
+    def _arrive(self) -> None:
+        """The next pre-drawn caller reaches a queue (after the menu, if there is one)."""
         j = self._j
         now = self.env._now
         arrival, k, q, ivr_time, handle, acw, patience = self._rows[j]
@@ -371,10 +399,9 @@ class Model:
         if not j & 0x3FFF:  # every 16,384 calls: fold finished calls, memory stays flat
             self.recorder.flush()
         if j < len(self._entry) and self._entry[j] < self._next_block:
-            heappush(self._heap, (self._entry[j], NORMAL, next(self._eid),
-                                  Wake(self._cb_arrival, None)))
+            self._t_arr = self._entry[j]
         else:
-            self._schedule_next_block(now)
+            self._next_entry()
 
     def _on_release(self, ev: Any) -> None:
         pool, agent = ev._value
