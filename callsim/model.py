@@ -13,8 +13,8 @@ order from a sorted list that the run loop interleaves with SimPy's own events
 (:meth:`Model.run` drives ``env.step()``); the scheduled events are agent releases,
 transfers, hang-ups where needed and staffing changes, each a bare event with a
 callback pushed onto SimPy's heap: about one engine event per answered call.
-Waiting calls sit in a deque
-per queue. Abandonment is resolved lazily where nothing needs to know of it at once:
+Waiting calls sit in a deque per queue. Abandonment is resolved lazily where nothing
+needs to know of it at once:
 a caller's hang-up time (queue entry + patience) is known on entry, so when an agent
 looks at a queue, callers at its head whose hang-up time has passed are recorded as
 abandoned *at that time* (under FCFS the same sample path as scheduling every

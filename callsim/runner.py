@@ -158,7 +158,11 @@ class Table:
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame) -> Table:
-        """Column-wise copy of *df* (its index is dropped)."""
+        """The columns of *df* (its index is dropped).
+
+        Numeric columns are views of *df*'s memory where pandas allows it (no copy):
+        a long horizon's interval table is not held twice.
+        """
         kinds: list[str] = []
         data: list[Any] = []
         for col in df.columns:
@@ -166,13 +170,13 @@ class Table:
             kind = s.dtype.kind if isinstance(s.dtype, np.dtype) else "O"
             if kind == "f":
                 kinds.append("float")
-                data.append(s.to_numpy(dtype=np.float64, copy=True))
+                data.append(s.to_numpy(dtype=np.float64))
             elif kind in "iu":
                 kinds.append("int")
-                data.append(s.to_numpy(dtype=np.int64, copy=True))
+                data.append(s.to_numpy(dtype=np.int64))
             elif kind == "b":
                 kinds.append("bool")
-                data.append(s.to_numpy(dtype=bool, copy=True))
+                data.append(s.to_numpy(dtype=bool))
             else:
                 kinds.append("str")
                 data.append([str(v) for v in s.tolist()])
@@ -253,13 +257,17 @@ class RepRecord:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (``NaN`` → ``None``; other floats exact)."""
+        return {**self.head_json(),
+                "tables": {k: t.to_json() for k, t in self.tables.items()}}
+
+    def head_json(self) -> dict[str, Any]:
+        """:meth:`to_json` without the tables."""
         return {
             "format": CHECKPOINT_FORMAT,
             "design": self.design,
             "seed": self.seed,
             "replication": self.replication,
             "kpis": {k: None if math.isnan(v) else v for k, v in self.kpis.items()},
-            "tables": {k: t.to_json() for k, t in self.tables.items()},
             "meta": {k: None if isinstance(v, float) and math.isnan(v) else v
                      for k, v in self.meta.items()},
         }
@@ -577,6 +585,30 @@ def atomic_write_text(path: Path, text: str) -> None:
 _REP_FILE = re.compile(r"r(\d+)\.json")
 
 
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False)
+
+
+def _write_record(fh: Any, rec: RepRecord) -> None:
+    """Write ``rec.to_json()`` as compact JSON to *fh*, one table column at a time."""
+    fh.write(_dump(rec.head_json())[:-1])
+    fh.write(',"tables":{')
+    for i, (name, table) in enumerate(rec.tables.items()):
+        fh.write(("," if i else "") + _dump(name) + ":{")
+        fh.write(f'"columns":{_dump(list(table.columns))},"kinds":{_dump(list(table.kinds))}')
+        fh.write(',"data":[')
+        for j, (kind, col) in enumerate(zip(table.kinds, table.data, strict=True)):
+            if kind == "float":
+                values: Any = [None if math.isnan(v) else v for v in col.tolist()]
+            elif kind in ("int", "bool"):
+                values = col.tolist()
+            else:
+                values = list(col)
+            fh.write(("," if j else "") + _dump(values))
+        fh.write("]}")
+    fh.write("}}")
+
+
 class CheckpointStore:
     """A run directory: ``manifest.json`` plus one ``reps/rNNNNNN.json`` per replication.
 
@@ -688,10 +720,20 @@ class CheckpointStore:
         return out
 
     def write(self, rec: RepRecord) -> Path:
-        """Write *rec* atomically; return its path."""
+        """Write *rec* atomically (temporary file, then rename); return its path.
+
+        The JSON is the same as ``json.dumps(rec.to_json())`` but written a column at
+        a time, so a long horizon's tables are never all in memory as Python objects.
+        """
         p = self.path(rec.replication)
-        atomic_write_text(p, json.dumps(rec.to_json(), separators=(",", ":"),
-                                        allow_nan=False))
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                _write_record(fh, rec)
+            os.replace(tmp, p)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return p
 
     def write_meta(self, name: str, data: Mapping[str, Any]) -> Path:
@@ -709,8 +751,9 @@ class TableMean:
 
     The key columns (:data:`TABLE_KEYS`, plus any text column) are taken from the
     first replication; every other column is averaged over the replications where it
-    is not ``NaN`` (like ``groupby().mean()``). Folding strictly in replication
-    order makes the result independent of the order replications finished in.
+    is not ``NaN`` (like ``groupby().mean()``). Folding strictly in replication order
+    makes the result independent of the order replications finished in. Memory: one
+    running sum per averaged column, plus a count only for columns that had a ``NaN``.
 
     Parameters
     ----------
@@ -722,45 +765,62 @@ class TableMean:
         self.name = name
         self.keys = TABLE_KEYS.get(name, ())
         self.n = 0
-        self._first: Table | None = None
+        self.columns: tuple[str, ...] = ()
+        self._keys: dict[str, Any] = {}
         self._sum: dict[str, np.ndarray] = {}
-        self._count: dict[str, np.ndarray] = {}
+        self._count: dict[str, np.ndarray | None] = {}
 
     def add(self, table: Table, replication: int) -> None:
         """Fold replication *replication*'s table (must be the next one)."""
         if replication != self.n:
             raise ValueError(f"{self.name}: replication {replication} folded out of order "
                              f"(expected {self.n})")
-        if self._first is None:
-            self._first = table
-        elif table.columns != self._first.columns:
+        if self.n == 0:
+            self.columns = table.columns
+        elif table.columns != self.columns:
             raise ValueError(f"{self.name}: columns differ between replications")
         for col, kind, values in zip(table.columns, table.kinds, table.data, strict=True):
             if kind == "str" or col in self.keys:
+                if self.n == 0:  # a copy: a view would keep the whole first table alive
+                    self._keys[col] = values.copy() if isinstance(values, np.ndarray) \
+                        else list(values)
                 continue
             values = np.asarray(values, dtype=np.float64)
-            ok = ~np.isnan(values)
-            if col not in self._sum:
-                self._sum[col] = np.zeros(values.shape)
-                self._count[col] = np.zeros(values.shape, dtype=np.int64)
-            self._sum[col] += np.where(ok, values, 0.0)
-            self._count[col] += ok
+            nan = np.isnan(values)
+            has_nan = bool(nan.any())
+            if self.n == 0:
+                self._sum[col] = np.where(nan, 0.0, values) if has_nan else values.copy()
+                self._count[col] = None
+            else:
+                if has_nan:
+                    self._sum[col] += np.where(nan, 0.0, values)
+                else:
+                    self._sum[col] += values
+            if has_nan and self._count[col] is None:
+                self._count[col] = np.full(values.shape, self.n, dtype=np.int32)
+            count = self._count[col]
+            if count is not None:
+                count += ~nan
         self.n += 1
 
     def result(self) -> pd.DataFrame:
         """The mean table (empty before the first replication)."""
-        if self._first is None:
+        if self.n == 0:
             return pd.DataFrame()
-        first = self._first
         data: dict[str, Any] = {}
-        for col, values in zip(first.columns, first.data, strict=True):
-            if col in self._sum:
-                c = self._count[col]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    data[col] = np.where(c > 0, self._sum[col] / np.maximum(c, 1), np.nan)
+        for col in self.columns:
+            if col in self._keys:
+                data[col] = self._keys[col]
+                continue
+            count = self._count[col]
+            if count is None:
+                data[col] = self._sum[col] / self.n
             else:
-                data[col] = values
-        return pd.DataFrame(data, columns=list(first.columns))
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    mean = self._sum[col] / np.maximum(count, 1)
+                mean[count == 0] = np.nan
+                data[col] = mean
+        return pd.DataFrame(data, columns=list(self.columns), copy=False)
 
 
 # -------------------------------------------------------------------------- progress

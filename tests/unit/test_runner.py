@@ -86,6 +86,22 @@ def test_record_survives_json_exactly() -> None:
                                                   strict=True) if k == "float")
 
 
+def test_checkpoint_file_is_the_records_json(tmp_path: Path) -> None:
+    cs = compile_scenario(callsim.erlang_scenario([0, 100, 100, 100], 180, 2, patience=60,
+                                                  hours=4))
+    store = CheckpointStore(tmp_path / "run", cs, 3)
+    rec = execute(Task("", cs, 3, 2))
+    path = store.write(rec)
+    assert path.name == "r000002.json"
+    text = path.read_text(encoding="utf-8")
+    assert "NaN" not in text  # strict JSON: NaN is written as null
+    assert json.loads(text) == json.loads(json.dumps(rec.to_json(), allow_nan=False))
+    assert store.finished() == {2}
+    back = store.load([0, 1, 2])
+    assert list(back) == [2]
+    assert back[2].to_json() == rec.to_json()
+
+
 def test_fingerprint_is_stable_and_tells_scenarios_apart() -> None:
     a = fingerprint(compile_scenario(small()))
     assert a == fingerprint(compile_scenario(small()))
