@@ -318,10 +318,24 @@ def _next_target(d: _Design, precision: dict[str, float], max_reps: int,
 
 def _execute(designs: list[_Design], first: int, *, precision: dict[str, float],
              max_reps: int, level: float, backend: str, jobs: int | None, scheduler: Any,
-             progress: bool | None, label: str) -> dict[str, Any]:
-    """Run rounds of replications of *designs* until each has what it needs."""
+             progress: bool | None, label: str,
+             kpis: Sequence[str] | None = None) -> dict[str, Any]:
+    """Run rounds of replications of *designs* until each has what it needs.
+
+    KPI names (*precision*'s and *kpis*) are checked against the first replication
+    that comes back, so a typo stops the run at once rather than after a round.
+    """
     for d in designs:
         d.target = first
+    checked = False
+
+    def check(rec: RepRecord) -> None:
+        nonlocal checked
+        if not checked:
+            names = list(rec.kpis)
+            _check_kpis(precision, names, "--precision")
+            _check_kpis(kpis or (), names, "kpi")
+            checked = True
     t0 = time.perf_counter()
     rounds = 0
     runner = Runner(backend, jobs, scheduler)
@@ -337,6 +351,7 @@ def _execute(designs: list[_Design], first: int, *, precision: dict[str, float],
                 have = d.store.load(todo) if d.store is not None else {}
                 for r in todo:
                     if r in have:
+                        check(have[r])
                         d.add(have[r])
                     else:
                         tasks.append(Task(d.key, d.cs, d.seed, r))
@@ -345,6 +360,7 @@ def _execute(designs: list[_Design], first: int, *, precision: dict[str, float],
                 d.planned = d.target
             bar.extend(len(tasks) + read, read)
             for rec in runner.run(tasks):
+                check(rec)
                 d = by_key[rec.design]
                 if d.store is not None:
                     d.store.write(rec)
@@ -687,10 +703,8 @@ def sweep(scenario: Scenario | str | Path, grid: Mapping[str, Sequence[Any]],
         kpis = list(kpis)
     info = _execute(states, first, precision=prec, max_reps=top, level=level,
                     backend=backend, jobs=jobs, scheduler=scheduler, progress=progress,
-                    label=f"{base.name}: {len(points)} points")
+                    label=f"{base.name}: {len(points)} points", kpis=kpis)
     batches = [d.result(level, info) for d in states]
-    if kpis is not None:
-        _check_kpis(kpis, list(batches[0].replications.columns), "kpi")
     result = SweepResult(scenario=base.name, seed=seed, grid=axes, points=points,
                          batches=batches, kpis=kpis, level=level, info=info)
     if root is not None:

@@ -20,6 +20,8 @@ probability), then takes a decision time and presses a key:
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,26 +173,27 @@ def compile_ivr(ivr: IvrCfg, sc: Scenario, base: Path) -> CompiledIvr:
 
 
 class Draws:
-    """Numbers from one generator handed out one at a time, drawn in blocks of 4096."""
+    """Numbers from one generator handed out one at a time, drawn in blocks of 4096.
 
-    __slots__ = ("_buf", "_dist", "_i", "_rng")
+    ``next()`` is the ``__next__`` of an :func:`itertools.chain` over the blocks: a C
+    call per number, with a Python refill only every 4096 numbers.
+    """
+
+    __slots__ = ("_dist", "_rng", "next")
+
+    BLOCK = 4096
 
     def __init__(self, rng: np.random.Generator, dist: d.Distribution | None = None) -> None:
         self._rng = rng
         self._dist = dist
-        self._buf: list[float] = []
-        self._i = 0
+        self.next: Callable[[], float] = itertools.chain.from_iterable(self._blocks()).__next__
 
-    def next(self) -> float:
-        if self._i >= len(self._buf):
+    def _blocks(self) -> Iterator[list[float]]:
+        while True:
             if self._dist is None:
-                self._buf = self._rng.random(4096).tolist()
+                yield self._rng.random(self.BLOCK).tolist()
             else:
-                self._buf = self._dist.sample(self._rng, 4096).tolist()
-            self._i = 0
-        v = self._buf[self._i]
-        self._i += 1
-        return v
+                yield self._dist.sample(self._rng, self.BLOCK).tolist()
 
 
 class MenuWalker:
@@ -211,51 +214,66 @@ class MenuWalker:
             if n.decision is not None else None for n in ivr.nodes
         ]
         self.exp = Draws(streams.get("ivr_hangup", "hazard"), d.Exponential(1.0))
+        self._choice = self.u_choice.next
+        self._error = self.u_error.next
+        self._hang = self.u_hang.next
+        self._exp = self.exp.next
+        # per node, everything the walk reads, as one tuple (no attribute look-ups)
+        self._plans = [
+            (self.prompts[i].next, n.hazard, n.hangup,
+             dec.next if dec is not None else None, n.timeout_rate,
+             n.timeout_rate + n.error_rate, n.max_repeats, n.on_timeout, n.wrong,
+             n.self_option, n.correct, n.correct_cw, n.actions)
+            for i, (n, dec) in enumerate(zip(ivr.nodes, self.decisions, strict=True))
+        ]
 
     def walk(self, intent: int) -> tuple[int, int, float]:
         """One caller's path: (result, queue index or -1, time spent in the IVR)."""
-        nodes = self.nodes
+        plans = self._plans
+        choice = self._choice
         node_i = 0
         t = 0.0
         repeats = 0
         for _ in range(MAX_VISITS):
-            node = nodes[node_i]
-            length = self.prompts[node_i].next()
-            if node.hazard > 0.0:
-                th = self.exp.next() / node.hazard
+            (prompt, hazard, hangup, decision, timeout_rate, err_cut, max_repeats,
+             on_timeout, wrong, self_option, correct, correct_cw, actions) = plans[node_i]
+            length = prompt()
+            if hazard > 0.0:
+                th = self._exp() / hazard
                 if th < length:
                     return HANGUP, -1, t + th
             t += length
-            if node.hangup > 0.0 and self.u_hang.next() < node.hangup:
+            if hangup > 0.0 and self._hang() < hangup:
                 return HANGUP, -1, t
-            dec = self.decisions[node_i]
-            if dec is not None:
-                t += dec.next()
-            u = self.u_error.next()
-            if u < node.timeout_rate:
+            if decision is not None:
+                t += decision()
+            u = self._error()
+            if u < timeout_rate:
                 repeats += 1
-                if repeats <= node.max_repeats:
+                if repeats <= max_repeats:
                     continue
-                kind, target = node.on_timeout
+                kind, target = on_timeout
             else:
-                if u < node.timeout_rate + node.error_rate and node.wrong[intent]:
-                    opts = node.wrong[intent]
-                    opt = opts[int(self.u_choice.next() * len(opts))]
+                if u < err_cut and wrong[intent]:
+                    opts = wrong[intent]
+                    opt = opts[int(choice() * len(opts))]
                 else:
-                    so, share = node.self_option[intent]
-                    ok = node.correct[intent]
-                    if so >= 0 and self.u_choice.next() < share:
+                    so, share = self_option[intent]
+                    ok = correct[intent]
+                    if so >= 0 and choice() < share:
                         opt = so
+                    elif len(ok) == 1:
+                        opt = ok[0]
                     elif ok:
-                        v = self.u_choice.next()
-                        cw = node.correct_cw[intent]
+                        v = choice()
+                        cw = correct_cw[intent]
                         j = 0
                         while j < len(cw) - 1 and v >= cw[j]:
                             j += 1
                         opt = ok[j]
                     else:  # lost: no key here leads to the intent
-                        opt = int(self.u_choice.next() * len(node.actions))
-                kind, target = node.actions[opt]
+                        opt = int(choice() * len(actions))
+                kind, target = actions[opt]
             if kind == QUEUE:
                 return TO_QUEUE, target, t
             if kind == GOTO:

@@ -115,13 +115,24 @@ def _sl_name(t: float) -> str:
     return f"{t:g}".replace(".", "_")
 
 
+def _ratio(a: Any, b: Any) -> Any:
+    """a / b where b > 0, else NaN (elementwise for arrays)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
+
+
 def kpis_from_counts(
-    arrivals: float, outcomes: np.ndarray, waited: float, sum_wait_ans: float,
-    sum_wait_off: float, within: np.ndarray, thresholds: tuple[float, ...],
-    sum_ivr: float = 0.0, misroutes: float = 0.0, transfers: float = 0.0,
+    arrivals: Any, outcomes: np.ndarray, waited: Any, sum_wait_ans: Any,
+    sum_wait_off: Any, within: np.ndarray, thresholds: tuple[float, ...],
+    sum_ivr: Any = 0.0, misroutes: Any = 0.0, transfers: Any = 0.0,
     extra: np.ndarray | None = None,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """The call-count KPIs, from tallies (the one place each ratio is defined).
+
+    Scalars give floats; arrays (outcomes with the outcome code on the *first* axis)
+    give arrays, one value per cell (the interval table is computed that way).
 
     *extra* holds (callers, offered redials, callbacks offered, summed callback delay,
     transferred out, referred, put through to another queue, internal legs) when
@@ -129,59 +140,72 @@ def kpis_from_counts(
     the centre put through to another queue) are counted as ``transfers_in`` and are
     part of ``offered`` and ``answered`` of the queue they joined.
     """
-    answered = float(outcomes[ANSWERED])
-    abandoned = float(outcomes[ABANDONED])
-    unfinished = float(outcomes[UNFINISHED])
-    cb_done = float(outcomes[CALLBACK])
-    cb_open = float(outcomes[CALLBACK_OPEN])
+    f = np.asarray
+    answered = f(outcomes[ANSWERED], dtype=float)
+    abandoned = f(outcomes[ABANDONED], dtype=float)
+    unfinished = f(outcomes[UNFINISHED], dtype=float)
+    cb_done = f(outcomes[CALLBACK], dtype=float)
+    cb_open = f(outcomes[CALLBACK_OPEN], dtype=float)
     offered = answered + abandoned + unfinished + cb_done + cb_open
+    arrivals = f(arrivals, dtype=float)
+    zero = np.zeros_like(arrivals)
     callers, redial_off, cb_offered, cb_delay, xout, refer, xin, legs = (
-        extra if extra is not None else (arrivals, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
-
-    def ratio(a: float, b: float) -> float:
-        return a / b if b > 0 else math.nan
-
-    out: dict[str, float] = {
-        "arrivals": float(arrivals),
+        extra if extra is not None else (arrivals, zero, zero, zero, zero, zero, zero, zero))
+    out: dict[str, Any] = {
+        "arrivals": arrivals,
         "offered": offered,
-        "blocked": float(outcomes[BLOCKED]),
-        "short_abandons": float(outcomes[SHORT_ABANDON]),
+        "blocked": outcomes[BLOCKED],
+        "short_abandons": outcomes[SHORT_ABANDON],
         "answered": answered,
         "abandoned": abandoned,
         "unfinished": unfinished,
-        "answer_rate": ratio(answered, offered),
-        "abandon_rate": ratio(abandoned, offered),
-        "asa": ratio(sum_wait_ans, answered),
-        "mean_wait": ratio(sum_wait_off, offered),
-        "p_wait": ratio(waited, offered),
-        "ivr_time": ratio(sum_ivr, arrivals),
-        "ivr_hangups": float(outcomes[IVR_HANGUP]),
-        "ivr_hangup_rate": ratio(float(outcomes[IVR_HANGUP]), arrivals),
-        "self_served": float(outcomes[SELF_SERVED]),
-        "disconnected": float(outcomes[DISCONNECTED]),
-        "misroutes": float(misroutes),
-        "misroute_rate": ratio(misroutes, offered),
-        "transfers": float(transfers),
-        "callers": float(callers),
-        "redials": float(arrivals - callers),
-        "redial_share": ratio(float(redial_off), offered),
-        "caller_answer_rate": ratio(answered, float(callers)),
-        "callbacks_offered": float(cb_offered),
+        "answer_rate": _ratio(answered, offered),
+        "abandon_rate": _ratio(abandoned, offered),
+        "asa": _ratio(sum_wait_ans, answered),
+        "mean_wait": _ratio(sum_wait_off, offered),
+        "p_wait": _ratio(waited, offered),
+        "ivr_time": _ratio(sum_ivr, arrivals),
+        "ivr_hangups": outcomes[IVR_HANGUP],
+        "ivr_hangup_rate": _ratio(outcomes[IVR_HANGUP], arrivals),
+        "self_served": outcomes[SELF_SERVED],
+        "disconnected": outcomes[DISCONNECTED],
+        "misroutes": misroutes,
+        "misroute_rate": _ratio(misroutes, offered),
+        "transfers": transfers,
+        "callers": callers,
+        "redials": arrivals - callers,
+        "redial_share": _ratio(redial_off, offered),
+        "caller_answer_rate": _ratio(answered, callers),
+        "callbacks_offered": cb_offered,
         "callbacks_accepted": cb_done + cb_open,
         "callbacks_completed": cb_done,
         "callbacks_open": cb_open,
-        "callback_delay": ratio(float(cb_delay), cb_done),
-        "transferred_out": float(xout),
-        "referred": float(refer),
-        "transferred_internal": float(xin),
-        "transfers_in": float(legs),
-        "fcr": ratio(answered - float(xout) - float(refer) - float(xin), answered),
+        "callback_delay": _ratio(cb_delay, cb_done),
+        "transferred_out": xout,
+        "referred": refer,
+        "transferred_internal": xin,
+        "transfers_in": legs,
+        "fcr": _ratio(answered - xout - refer - xin, answered),
     }
     for t, w in zip(thresholds, within, strict=True):
-        out[f"sl_{_sl_name(t)}"] = ratio(float(w), answered)
+        out[f"sl_{_sl_name(t)}"] = _ratio(w, answered)
     for t, w in zip(thresholds, within, strict=True):
-        out[f"sla_{_sl_name(t)}"] = ratio(float(w), offered)
-    return {k: float(v) for k, v in out.items()}
+        out[f"sla_{_sl_name(t)}"] = _ratio(w, offered)
+    if arrivals.ndim == 0:
+        return {k: float(v) for k, v in out.items()}
+    return {k: np.broadcast_to(np.asarray(v, dtype=float), arrivals.shape)
+            for k, v in out.items()}
+
+
+def _kpis_of_tally(t: np.ndarray, thresholds: tuple[float, ...]) -> dict[str, Any]:
+    """:func:`kpis_from_counts` of a tally row (or of a stack of rows, last axis = columns)."""
+    S = len(thresholds)
+    tt = np.moveaxis(t, -1, 0)  # columns first
+    return kpis_from_counts(
+        tt[_C_ARR], tt[_C_OUT:_C_OUT + N_OUT], tt[_C_WAITED], tt[_C_SUMW_ANS],
+        tt[_C_SUMW_OFF], tt[_C_OUT + N_OUT:_C_OUT + N_OUT + S], thresholds,
+        tt[_C_IVR], tt[_C_MIS], tt[_C_XFER], tt[_C_CALLERS:_C_OUT],
+    )
 
 
 @dataclass
@@ -408,7 +432,6 @@ class Recorder:
                 f"{self.n_recorded} recorded (each call must end in exactly one outcome)"
             )
         thresholds = cs.service_levels
-        S = len(thresholds)
         span = cs.horizon - cs.warmup
         # staffed areas from the present-agent logs
         staffed = np.zeros(len(cs.pools))
@@ -430,11 +453,7 @@ class Recorder:
 
         def kp(t: np.ndarray, hist: np.ndarray | None, qa: float, busy: float,
                staff: float) -> dict[str, float]:
-            out = kpis_from_counts(
-                t[_C_ARR], t[_C_OUT:_C_OUT + N_OUT], t[_C_WAITED], t[_C_SUMW_ANS],
-                t[_C_SUMW_OFF], t[_C_OUT + N_OUT:_C_OUT + N_OUT + S], thresholds,
-                t[_C_IVR], t[_C_MIS], t[_C_XFER], t[_C_CALLERS:_C_OUT],
-            )
+            out = _kpis_of_tally(t, thresholds)
             if hist is not None:
                 out["wait_p50"] = hist_quantile(hist, 0.50)
                 out["wait_p90"] = hist_quantile(hist, 0.90)
@@ -483,32 +502,24 @@ class Recorder:
         return start, labels
 
     def _interval_table(self) -> pd.DataFrame:
+        """One row per (call type incl. ``all``) × interval, computed on whole arrays."""
         cs = self.cs
-        S = len(cs.service_levels)
         start, labels = self._clock()
         length = np.diff(self.edges)
-        frames = []
         names = [*cs.type_names, "all"]
-        tallies = [*list(self.int_tally), self.int_tally.sum(axis=0)]
-        qareas = [*list(self.queue_area_int), self.queue_area_int.sum(axis=0)]
-        for name, tal, qa in zip(names, tallies, qareas, strict=True):
-            recs = []
-            for i in range(self.n_int):
-                t = tal[i]
-                r = kpis_from_counts(
-                    t[_C_ARR], t[_C_OUT:_C_OUT + N_OUT], t[_C_WAITED], t[_C_SUMW_ANS],
-                    t[_C_SUMW_OFF], t[_C_OUT + N_OUT:_C_OUT + N_OUT + S], cs.service_levels,
-                    t[_C_IVR], t[_C_MIS], t[_C_XFER], t[_C_CALLERS:_C_OUT],
-                )
-                r["mean_queue"] = qa[i] / length[i]
-                recs.append(r)
-            df = pd.DataFrame.from_records(recs)
-            df.insert(0, "call_type", name)
-            df.insert(0, "clock", labels)
-            df.insert(0, "start", start)
-            df.insert(0, "interval", np.arange(self.n_int))
-            frames.append(df)
-        return pd.concat(frames, ignore_index=True)
+        tal = np.concatenate([self.int_tally, self.int_tally.sum(axis=0)[None]])
+        qa = np.concatenate([self.queue_area_int, self.queue_area_int.sum(axis=0)[None]])
+        n_rows = len(names) * self.n_int
+        cols = _kpis_of_tally(tal.reshape(n_rows, -1), cs.service_levels)
+        data: dict[str, Any] = {
+            "interval": np.tile(np.arange(self.n_int), len(names)),
+            "start": np.tile(start, len(names)),
+            "clock": np.tile(np.asarray(labels, dtype=object), len(names)),
+            "call_type": np.repeat(np.asarray(names, dtype=object), self.n_int),
+        }
+        data.update(cols)
+        data["mean_queue"] = (qa / length).reshape(n_rows)
+        return pd.DataFrame(data)
 
     def _agent_table(self, staffed_int: np.ndarray, scheduled_int: np.ndarray
                      ) -> pd.DataFrame:

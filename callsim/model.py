@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -249,6 +249,7 @@ class Model:
         self._entry: list[float] = []
         self._rows: list[Row] = []
         self._t_arr = math.inf
+        self._later: list[tuple[float, int, Call, int]] = []
         self._record = recorder.add
         self._heap = self.env._queue  # SimPy's event heap (see Wake)
         self._eid = self.env._eid
@@ -257,8 +258,6 @@ class Model:
         self._cb_requeue: list[Any] = [self._on_requeue]
         self._cb_hangup: list[Any] = [self._on_hangup]
         self._cb_overflow: list[Any] = [self._on_overflow]
-        self._cb_redial: list[Any] = [self._on_redial]
-        self._cb_entry: list[Any] = [self._on_entry]
         self._cb_consult: list[Any] = [self._on_consult]
 
     def _at(self, t: float, callbacks: list[Any], value: Any = None) -> None:
@@ -289,17 +288,24 @@ class Model:
         step = env.step
         t_stop = self.t_stop
         arrive = self._arrive
+        later = self._later  # redials' queue entries: (time, seq, call, queue)
         self._next_entry()
         t_arr = self._t_arr
         while True:
-            if heap and heap[0][0] <= t_arr:
+            t_own = later[0][0] if later and later[0][0] < t_arr else t_arr
+            if heap and heap[0][0] <= t_own:
                 if heap[0][0] >= t_stop:
                     break
                 step()
-            elif t_arr < t_stop:
-                env._now = t_arr
-                arrive()
-                t_arr = self._t_arr
+            elif t_own < t_stop:
+                env._now = t_own
+                if t_own == t_arr:
+                    arrive()
+                    t_arr = self._t_arr
+                else:
+                    _, _, call, q = heappop(later)
+                    call.since = t_own
+                    self._enter_queue(call, q, t_own)
             else:
                 break
         env._now = t_stop
@@ -431,27 +437,6 @@ class Model:
             if pool.idle and len(pool.idle) > pool.required[q]:
                 self._take(call)
                 self._answer(call, pool, pool.idle.popleft(), self.env._now)
-
-    def _on_redial(self, ev: Any) -> None:
-        """A caller calls again: through the menu, then to a queue."""
-        call: Call = ev._value
-        now = self.env._now
-        if self.walker is None:
-            call.since = now
-            self._enter_queue(call, call.ctype, now)
-            return
-        result, q, t = self.walker.walk(call.ctype)
-        if q < 0:
-            self._menu_exit(call, result, t)
-            return
-        call.ivr_time = t
-        self._at(now + t, self._cb_entry, (call, q))
-
-    def _on_entry(self, ev: Any) -> None:
-        call, q = ev._value
-        now = self.env._now
-        call.since = now
-        self._enter_queue(call, q, now)
 
     # -------------------------------------------------------------------- logic
 
@@ -605,7 +590,17 @@ class Model:
         self.n_created += 1
         nxt.caller = call.caller if call.caller >= 0 else call.id
         nxt.attempt = call.attempt + 1
-        self._at(t, self._cb_redial, nxt)
+        if self.walker is None:
+            heappush(self._later, (t, nxt.id, nxt, call.ctype))
+            return
+        # the menu does not depend on the state of the queues: walk it now, and schedule
+        # only the queue entry (one engine event per redial instead of two)
+        result, q, ivr_time = self.walker.walk(nxt.ctype)
+        if q < 0:
+            self._menu_exit(nxt, result, ivr_time)
+            return
+        nxt.ivr_time = ivr_time
+        heappush(self._later, (t + ivr_time, nxt.id, nxt, q))
 
     def _next_call(self, pool: Pool, agent: int, now: float) -> None:
         """Agent *agent* of *pool* is free at *now*: take the call its policy picks."""
