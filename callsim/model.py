@@ -34,6 +34,7 @@ No event scans all agents: pools keep idle agents in a deque.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -249,14 +250,16 @@ class Model:
         self._entry: list[float] = []
         self._rows: list[Row] = []
         self._t_arr = math.inf
+        self._seq = itertools.count()
         self._later: list[tuple[float, int, Call, int]] = []
+        """The loop's own timers, cheaper than engine events: redials' queue entries
+        (queue >= 0) and, in eager mode, waiting callers' hang-ups (-1)."""
         self._record = recorder.add
         self._heap = self.env._queue  # SimPy's event heap (see Wake)
         self._eid = self.env._eid
         self._cb_release: list[Any] = [self._on_release]
         self._cb_staffing: list[Any] = [self._on_staffing]
         self._cb_requeue: list[Any] = [self._on_requeue]
-        self._cb_hangup: list[Any] = [self._on_hangup]
         self._cb_overflow: list[Any] = [self._on_overflow]
         self._cb_consult: list[Any] = [self._on_consult]
 
@@ -288,7 +291,7 @@ class Model:
         step = env.step
         t_stop = self.t_stop
         arrive = self._arrive
-        later = self._later  # redials' queue entries: (time, seq, call, queue)
+        later = self._later  # own timers: (time, seq, call, queue) or (time, seq, call, -1)
         self._next_entry()
         t_arr = self._t_arr
         while True:
@@ -304,8 +307,11 @@ class Model:
                     t_arr = self._t_arr
                 else:
                     _, _, call, q = heappop(later)
-                    call.since = t_own
-                    self._enter_queue(call, q, t_own)
+                    if q >= 0:  # a redial reaches its queue
+                        call.since = t_own
+                        self._enter_queue(call, q, t_own)
+                    elif call.waiting and call.deadline == t_own:  # a hang-up falls due
+                        self._abandon(call)
             else:
                 break
         env._now = t_stop
@@ -423,12 +429,6 @@ class Model:
         pool, headcount = ev._value
         self._set_headcount(pool, headcount, self.env._now)
 
-    def _on_hangup(self, ev: Any) -> None:
-        """Eager mode: a waiting caller's patience runs out now."""
-        call, deadline = ev._value
-        if call.waiting and call.deadline == deadline:
-            self._abandon(call)
-
     def _on_overflow(self, ev: Any) -> None:
         """A waiting call becomes visible to an overflow pool: answer it if an agent is free."""
         call, pool, since = ev._value
@@ -471,7 +471,7 @@ class Model:
             queue.n_waiting += 1
             self.total_waiting += 1
             if call.deadline < math.inf:
-                self._at(call.deadline, self._cb_hangup, (call, call.deadline))
+                heappush(self._later, (call.deadline, next(self._seq), call, -1))
         call.waiting = True
         queue.calls.append(call)
         for pool, after in self.overflow[q]:
@@ -559,7 +559,7 @@ class Model:
             queue.n_waiting += 1
             self.total_waiting += 1
             if call.deadline < math.inf:
-                self._at(call.deadline, self._cb_hangup, (call, call.deadline))
+                heappush(self._later, (call.deadline, next(self._seq), call, -1))
         call.waiting = True
         if front:
             queue.calls.appendleft(call)
@@ -591,7 +591,7 @@ class Model:
         nxt.caller = call.caller if call.caller >= 0 else call.id
         nxt.attempt = call.attempt + 1
         if self.walker is None:
-            heappush(self._later, (t, nxt.id, nxt, call.ctype))
+            heappush(self._later, (t, next(self._seq), nxt, call.ctype))
             return
         # the menu does not depend on the state of the queues: walk it now, and schedule
         # only the queue entry (one engine event per redial instead of two)
@@ -600,7 +600,7 @@ class Model:
             self._menu_exit(nxt, result, ivr_time)
             return
         nxt.ivr_time = ivr_time
-        heappush(self._later, (t + ivr_time, nxt.id, nxt, q))
+        heappush(self._later, (t + ivr_time, next(self._seq), nxt, q))
 
     def _next_call(self, pool: Pool, agent: int, now: float) -> None:
         """Agent *agent* of *pool* is free at *now*: take the call its policy picks."""
