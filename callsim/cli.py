@@ -125,8 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="PATH=VALUE", help="override a field in every design")
     p.add_argument("--reps", type=int, default=10, help="replications per design (default 10)")
     p.add_argument("--seed", type=int, default=0, help="root seed shared by all designs")
-    p.add_argument("--out", type=Path, help="write comparison.json, comparison.csv and a figure")
+    p.add_argument("--out", type=Path, help="write comparison.json, comparison.csv and a "
+                   "figure; each design's replications are checkpointed in OUT/<design> "
+                   "(rerun to resume)")
     p.add_argument("--all-kpis", action="store_true", help="show every KPI, not the main ones")
+    _add_execution_args(p)
 
     p = sub.add_parser("plot", help="write the figures of a run/compare/sweep --out "
                        "directory as PNGs beside the results")
@@ -243,7 +246,8 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         raise ConfigError("compare needs at least two scenario files")
     scenarios = [load_scenario(p, args.overrides) for p in args.scenarios]
     names = design_names(args.scenarios, scenarios)
-    comp = compare(dict(zip(names, scenarios, strict=True)), reps=args.reps, seed=args.seed)
+    comp = compare(dict(zip(names, scenarios, strict=True)), reps=args.reps, seed=args.seed,
+                   out=args.out, **_execution_kwargs(args))
     console.print(comparison_table(comp, all_kpis=args.all_kpis))
     if args.out:
         paths = write_comparison(comp, args.out)

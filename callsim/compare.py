@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from callsim.config import Scenario, load_scenario
-from callsim.experiment import BatchResult, ScenarioLike, run_batch, t_halfwidth
+from callsim.experiment import BatchResult, ScenarioLike, run_batches, t_halfwidth
 
 
 @dataclass
@@ -152,7 +152,9 @@ def compare(designs: Mapping[str, ScenarioLike] | Sequence[ScenarioLike], reps: 
     seed
         Root seed shared by all designs (common random numbers).
     batch_kwargs
-        Passed to :func:`~callsim.experiment.run_batch` (e.g. a backend).
+        Passed to :func:`~callsim.experiment.run_batches`: ``backend``, ``jobs``,
+        ``scheduler``, ``out`` (each design checkpointed in ``out/<design>``),
+        ``precision``, ``max_reps``, ``progress``. All designs share one pool of workers.
     """
     if isinstance(designs, Mapping):
         items = list(designs.items())
@@ -166,6 +168,5 @@ def compare(designs: Mapping[str, ScenarioLike] | Sequence[ScenarioLike], reps: 
         items = list(zip(names, loaded, strict=True))
     if len(items) < 1:
         raise ValueError("compare needs at least one design")
-    batches = {name: run_batch(sc, reps=reps, seed=seed, level=level, **batch_kwargs)
-               for name, sc in items}
+    batches = run_batches(dict(items), reps=reps, seed=seed, level=level, **batch_kwargs)
     return Comparison(batches=batches, seed=seed, level=level)
