@@ -616,10 +616,7 @@ class Model:
                 self._take(head)
                 self._answer(head, pool, agent, now)
                 return
-            if pool.callbacks:
-                self._call_back(pool.callbacks.popleft(), pool, agent, now)
-                return
-            pool.idle.append(agent)
+            self._nothing_queued(pool, agent, now)
             return
         best: Queue | None = None
         best_key = -math.inf
@@ -654,10 +651,14 @@ class Model:
             self._take(call)
             self._answer(call, pool, agent, now)
             return
+        self._nothing_queued(pool, agent, now)
+
+    def _nothing_queued(self, pool: Pool, agent: int, now: float) -> None:
+        """No caller waits for this agent: make a call back if any is due, else go idle."""
         if pool.callbacks:
             self._call_back(pool.callbacks.popleft(), pool, agent, now)
-            return
-        pool.idle.append(agent)
+        else:
+            pool.idle.append(agent)
 
     def _call_back(self, call: Call, pool: Pool, agent: int, now: float) -> None:
         """The return-call team calls a caller back (no waiting, no abandonment)."""

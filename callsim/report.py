@@ -105,35 +105,37 @@ def kpi_table(batch: BatchResult, title: str | None = None) -> Table:
     return table
 
 
+def _group_table(batch: BatchResult, prefix: str, first_col: str, cols: list[str],
+                 title: str) -> Table:
+    """Means of ``<prefix>.<name>.<kpi>`` columns: one row per name, in scenario order."""
+    s = batch.summary["mean"]
+    order = list(s.index)
+    names: dict[str, int] = {}
+    for i, k in enumerate(order):
+        parts = str(k).split(".")
+        if parts[0] == prefix and len(parts) == 3:
+            names.setdefault(parts[1], i)
+    table = Table(title=title)
+    table.add_column(first_col)
+    for c in cols:
+        table.add_column(c, justify="right")
+    for name in sorted(names, key=names.__getitem__):
+        table.add_row(name, *[fmt(c, s.get(f"{prefix}.{name}.{c}", math.nan)) for c in cols])
+    return table
+
+
 def type_table(batch: BatchResult) -> Table:
     """Per-call-type answer rate, ASA and service level (means)."""
     s = batch.summary["mean"]
-    types = sorted({k.split(".")[1] for k in s.index if str(k).startswith("type.")},
-                   key=lambda t: list(s.index).index(f"type.{t}.arrivals"))
     sl = next((k for k in s.index if str(k).startswith("sl_")), None)
-    cols = ["arrivals", "offered", "answered", "answer_rate", "asa"] + ([sl] if sl else [])
-    table = Table(title="by call type (means)")
-    table.add_column("call type")
-    for c in cols:
-        table.add_column(c, justify="right")
-    for t in types:
-        table.add_row(t, *[fmt(c, s.get(f"type.{t}.{c}", math.nan)) for c in cols])
-    return table
+    cols = ["arrivals", "offered", "answered", "answer_rate", "asa"] + ([str(sl)] if sl else [])
+    return _group_table(batch, "type", "call type", cols, "by call type (means)")
 
 
 def pool_table(batch: BatchResult) -> Table:
     """Per-pool staffing and occupancy (means)."""
-    s = batch.summary["mean"]
-    pools = sorted({k.split(".")[1] for k in s.index if str(k).startswith("pool.")},
-                   key=lambda p: list(s.index).index(f"pool.{p}.answered"))
-    cols = ["answered", "asa", "mean_staffed", "mean_busy", "occupancy"]
-    table = Table(title="by agent pool (means)")
-    table.add_column("pool")
-    for c in cols:
-        table.add_column(c, justify="right")
-    for p in pools:
-        table.add_row(p, *[fmt(c, s.get(f"pool.{p}.{c}", math.nan)) for c in cols])
-    return table
+    cols = ["answered", "asa", "mean_scheduled", "mean_staffed", "mean_busy", "occupancy"]
+    return _group_table(batch, "pool", "pool", cols, "by agent pool (means)")
 
 
 def _jsonable(v: Any) -> Any:
