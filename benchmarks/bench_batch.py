@@ -175,9 +175,12 @@ def main(argv: list[str] | None = None) -> int:
         import distributed
 
         _say(f"dask: starting a LocalCluster of {args.jobs} worker processes ...")
+        import dask
+
         t0 = time.perf_counter()
-        with distributed.LocalCluster(n_workers=args.jobs, threads_per_worker=1,
-                                      processes=True, dashboard_address=None) as cluster:
+        with dask.config.set({"distributed.worker.profile.enabled": False}), \
+                distributed.LocalCluster(n_workers=args.jobs, threads_per_worker=1,
+                                         processes=True, dashboard_address=None) as cluster:
             startup = time.perf_counter() - t0
             t_dask, b_dask = _timed_batch(f"dask, {args.jobs} workers", cs, reps,
                                           backend="dask", scheduler=cluster.scheduler_address)

@@ -307,6 +307,8 @@ def test_sequential_stopping_reports_max_reps() -> None:
 def test_precision_needs_known_kpi_and_sane_numbers() -> None:
     with pytest.raises(ConfigError, match="did you mean answer_rate"):
         run_batch(small(), reps=3, precision={"answer_rat": 0.01}, progress=False)
+    with pytest.raises(ConfigError, match="no such KPI"):  # found before the sweep runs
+        sweep(small(), {"arrivals.scale": [1, 2]}, reps=50, kpis=["answer"], progress=False)
     with pytest.raises(ConfigError, match="> 0"):
         parse_precision(["asa=-1"])
     with pytest.raises(ConfigError, match="KPI=HALF_WIDTH"):
