@@ -441,13 +441,9 @@ class Model:
     # -------------------------------------------------------------------- logic
 
     def _enter_queue(self, call: Call, q: int, now: float) -> None:
-        call.queue = q
-        call.queued_at = now
-        call.deadline = now + call.patience
-        for pool in self.immediate[q]:
-            if pool.idle and len(pool.idle) > pool.required[q]:
-                self._answer(call, pool, pool.idle.popleft(), now)
-                return
+        """A caller from outside reaches queue *q*: an agent, blocked, a callback, or wait."""
+        if self._to_agent(call, q, now, call.patience):
+            return
         queue = self.queues[q]
         if self.eager:
             cap = self.capacity
@@ -468,14 +464,35 @@ class Model:
                     if self.cb_pool.idle:
                         self._next_call(self.cb_pool, self.cb_pool.idle.popleft(), now)
                     return
+        self._wait(call, queue, now, front=False)
+
+    def _to_agent(self, call: Call, q: int, now: float, patience: float) -> bool:
+        """*call* reaches queue *q* with *patience* left: answer it at once if a pool that
+        sees the queue without delay has an idle agent to spare (True), else False."""
+        call.queue = q
+        call.queued_at = now
+        call.deadline = now + patience
+        for pool in self.immediate[q]:
+            if pool.idle and len(pool.idle) > pool.required[q]:
+                self._answer(call, pool, pool.idle.popleft(), now)
+                return True
+        return False
+
+    def _wait(self, call: Call, queue: Queue, now: float, front: bool) -> None:
+        """*call* waits in *queue* (at the front or back), with its hang-up timer (eager
+        mode) and the overflow timers of its queue's other pools."""
+        if self.eager:
             queue.n_waiting += 1
             self.total_waiting += 1
             if call.deadline < math.inf:
                 heappush(self._later, (call.deadline, next(self._seq), call, -1))
         call.waiting = True
-        queue.calls.append(call)
-        for pool, after in self.overflow[q]:
-            self._at(call.since + after, self._cb_overflow, (call, pool, call.since))
+        if front:
+            queue.calls.appendleft(call)
+        else:
+            queue.calls.append(call)
+        for pool, after in self.overflow[queue.idx]:
+            self._at(max(now, call.since + after), self._cb_overflow, (call, pool, call.since))
 
     def _take(self, call: Call) -> None:
         """*call* leaves its queue to be answered (it stays in the deque, skipped later)."""
@@ -547,26 +564,8 @@ class Model:
     def _join(self, call: Call, q: int, now: float, front: bool, patience: float) -> None:
         """Put a transferred caller into queue *q* (no capacity check: the centre moved
         them), or straight to a free agent."""
-        call.queue = q
-        call.queued_at = now
-        call.deadline = now + patience
-        for pool in self.immediate[q]:
-            if pool.idle and len(pool.idle) > pool.required[q]:
-                self._answer(call, pool, pool.idle.popleft(), now)
-                return
-        queue = self.queues[q]
-        if self.eager:
-            queue.n_waiting += 1
-            self.total_waiting += 1
-            if call.deadline < math.inf:
-                heappush(self._later, (call.deadline, next(self._seq), call, -1))
-        call.waiting = True
-        if front:
-            queue.calls.appendleft(call)
-        else:
-            queue.calls.append(call)
-        for pool, after in self.overflow[q]:
-            self._at(max(now, call.since + after), self._cb_overflow, (call, pool, call.since))
+        if not self._to_agent(call, q, now, patience):
+            self._wait(call, self.queues[q], now, front)
 
     def _abandon(self, call: Call) -> None:
         """Record *call* as having hung up at its deadline (found out now or later)."""

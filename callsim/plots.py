@@ -316,14 +316,20 @@ def waiting_calls(results: IntervalResults, queues: Sequence[str] | str | None =
     return fig
 
 
+def _intervals_with(results: IntervalResults, kpi: str) -> tuple[pd.DataFrame, int]:
+    """The long intervals table of *results* and its replication count; it must have *kpi*."""
+    df, n = _long(results, "intervals")
+    if kpi not in df:
+        raise ValueError(f"the intervals table has no column {kpi!r}")
+    return df, n
+
+
 def interval_kpi(results: IntervalResults, kpi: str = "answer_rate",
                  call_types: Sequence[str] | str = ("all",), *, level: float = 0.95,
                  ax: Axes | None = None) -> Figure:
     """Any column of the intervals table (``answer_rate``, ``asa``, ``offered``,
     ``sl_20``...) by arrival interval, per call type, mean with a CI band."""
-    df, n = _long(results, "intervals")
-    if kpi not in df:
-        raise ValueError(f"the intervals table has no column {kpi!r}")
+    df, n = _intervals_with(results, kpi)
     names = _queues(df, "call_type", call_types, default_all=True)
     offset_h, width_h = _interval_hours(df)
     label, scale = kpi_label(kpi, per=" per interval")
@@ -423,9 +429,7 @@ def answer_rate_heatmap(results: IntervalResults, kpi: str = "answer_rate",
                         ax: Axes | None = None) -> Figure:
     """Interval × queue heatmap of the answer rate (or another interval KPI), the mean
     over replications. Grey cells had no call offered."""
-    df, n = _long(results, "intervals")
-    if kpi not in df:
-        raise ValueError(f"the intervals table has no column {kpi!r}")
+    df, n = _intervals_with(results, kpi)
     names = _queues(df, "call_type", queues, default_all=False)
     offset_h, width_h = _interval_hours(df)
     label, scale = kpi_label(kpi, per=" per interval")
