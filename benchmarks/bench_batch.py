@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     days = args.days or (30 if args.quick else 365)
 
     sys.path.insert(0, str(REPO_ROOT))
-    from callsim.experiment import _compiled
+    from callsim.experiment import to_compiled as _compiled
 
     cs = _compiled(args.scenario)
     timings: list[Timing] = []

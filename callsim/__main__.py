@@ -2,6 +2,6 @@
 
 import sys
 
-from callsim.cli import main
+from callsim.ui.cli import main
 
 sys.exit(main())

@@ -1,7 +1,7 @@
 """Statistical validation of the arrival process: time-varying Poisson and overdispersion.
 
 The expected counts are computed here from the profile itself (an independent cumulative
-intensity ``Lambda``), never from :mod:`callsim.scenario`'s compiled rates. Every test uses
+intensity ``Lambda``), never from :mod:`callsim.compiled`'s rates. Every test uses
 a fixed seed chosen once; goodness-of-fit tests must give ``p > 0.001``.
 """
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from callsim.cli import main
+from callsim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "configs" / "examples" / "mmc_tiny.yaml"

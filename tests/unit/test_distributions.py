@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from callsim import distributions as d
+from callsim.compiled.sources import build_distribution
 from callsim.config import (
     DeterministicCfg,
     EmpiricalCfg,
@@ -19,7 +20,6 @@ from callsim.config import (
     WeibullCfg,
 )
 from callsim.errors import ConfigError
-from callsim.scenario import build_distribution
 
 N = 200_000
 

@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 import callsim
-from callsim.compare import compare
 from callsim.config import scenario_from_dict
+from callsim.experiment import compare
 
 BASE: dict[str, Any] = {
     "name": "menu",

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from callsim.metrics import (
+from callsim.engine.call import (
     ABANDONED,
     ANSWERED,
     BLOCKED,
@@ -15,12 +15,9 @@ from callsim.metrics import (
     OUTCOMES,
     SHORT_ABANDON,
     UNFINISHED,
-    WAIT_EDGES,
-    area_by_bins,
-    hist_quantile,
-    kpis_from_counts,
-    wait_bins,
 )
+from callsim.engine.recorder import WAIT_EDGES, area_by_bins, wait_bins
+from callsim.results.kpis import hist_quantile, kpis_from_counts
 
 
 def brute_area(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -15,10 +15,9 @@ from matplotlib.collections import LineCollection, PathCollection, PolyCollectio
 from matplotlib.figure import Figure
 
 import callsim
-from callsim import plots
-from callsim.compare import compare
-from callsim.experiment import t_halfwidth
-from callsim.metrics import ReplicationResult
+from callsim.experiment import compare
+from callsim.results import ReplicationResult, t_halfwidth
+from callsim.ui import plots
 
 #: two call types, two pools, a clock that starts at 09:00 (so clock axes are tested)
 SCENARIO: dict[str, Any] = {

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from callsim import html_report
-from callsim.cli import main
 from callsim.errors import ConfigError
+from callsim.ui import html_report
+from callsim.ui.cli import main
 
 SCENARIO: dict[str, Any] = {
     "name": "report-test",

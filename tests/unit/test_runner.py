@@ -22,31 +22,18 @@ import pandas as pd
 import pytest
 
 import callsim
-from callsim.cli import main
+from callsim.compiled import compile_scenario
 from callsim.config import load_scenario
 from callsim.errors import CallsimError, ConfigError
-from callsim.experiment import (
-    BatchResult,
-    expand_values,
-    parse_grid,
-    parse_precision,
-    run_batch,
-    run_batches,
-    sweep,
-)
-from callsim.report import summary_dict
-from callsim.runner import (
-    CheckpointError,
-    CheckpointStore,
-    ProgressBar,
-    RepRecord,
-    Runner,
-    Task,
-    execute,
-    fingerprint,
-    progress_enabled,
-)
-from callsim.scenario import compile_scenario
+from callsim.experiment import parse_precision, run_batch, run_batches, sweep
+from callsim.experiment.backends import Runner, Task, execute
+from callsim.experiment.progress import ProgressBar, progress_enabled
+from callsim.io.records import RepRecord
+from callsim.io.rundir import CheckpointError, CheckpointStore, fingerprint
+from callsim.results import BatchResult
+from callsim.ui.cli import main
+from callsim.ui.parsing import expand_values, parse_grid
+from callsim.ui.tables import summary_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "configs" / "examples" / "mmc_tiny.yaml"
@@ -145,7 +132,7 @@ def test_results_do_not_depend_on_completion_order() -> None:
     # replications folded in any arrival order give the same batch
     cs = compile_scenario(small())
     recs = [execute(Task("", cs, 4, r)) for r in range(5)]
-    from callsim.experiment import _Design
+    from callsim.experiment.batch import _Design
 
     a, b = _Design("", cs, 4, None), _Design("", cs, 4, None)
     a.target = b.target = 5

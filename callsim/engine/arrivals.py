@@ -2,7 +2,7 @@
 
 Owns turning rate profiles into arrival times and call types for one block of
 simulation time, from the replication's streams. Imports :mod:`callsim.rng` and
-:mod:`callsim.scenario`; never the model.
+:mod:`callsim.compiled`; never the model.
 
 Sampling is exact for a piecewise-constant rate: in each piece the number of
 arrivals is Poisson(rate × length) and, given the number, the times are
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from callsim.compiled import DAY, CompiledScenario, PiecewiseRate
 from callsim.rng import Streams
-from callsim.scenario import DAY, CompiledScenario, PiecewiseRate
 
 
 def busyness_factor(cs: CompiledScenario, streams: Streams, day: int) -> float:

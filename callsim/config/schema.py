@@ -2,7 +2,7 @@
 
 Owns the *description* of a call centre as validated, immutable pydantic models.
 Imports only :mod:`callsim.errors` from callsim; it never imports the model. The
-:mod:`callsim.scenario` module turns a validated :class:`Scenario` into the plain
+:mod:`callsim.compiled` package turns a validated :class:`Scenario` into the plain
 objects the simulation runs on.
 
 Units: every duration is in seconds. A duration may be written as a number of

@@ -21,36 +21,11 @@ from typing import Any
 import numpy as np
 
 from callsim import distributions as d
-from callsim.config import RateProfile, Scenario, Staffing
-from callsim.errors import ConfigError
-from callsim.ivr import CompiledIvr, compile_ivr
-from callsim.sources import base_dir, build_distribution, read_numbers
-
-DAY = 86400.0
-
-
-@dataclass(frozen=True, slots=True)
-class PiecewiseRate:
-    """A piecewise-constant Poisson rate over simulation time.
-
-    ``starts[i] <= t < ends[i]`` has rate ``rates[i]`` calls per second; the pieces
-    tile ``[0, horizon)`` in order.
-    """
-
-    starts: np.ndarray
-    ends: np.ndarray
-    rates: np.ndarray
-
-    def rate_at(self, t: float) -> float:
-        """Rate (calls per second) at simulation time *t*."""
-        i = int(np.searchsorted(self.ends, t, side="right"))
-        return float(self.rates[min(i, len(self.rates) - 1)])
-
-    def expected(self, a: float, b: float) -> float:
-        """Expected number of arrivals in ``[a, b)``."""
-        lo = np.clip(self.starts, a, b)
-        hi = np.clip(self.ends, a, b)
-        return float(np.sum((hi - lo) * self.rates))
+from callsim.compiled.menu import CompiledIvr, compile_ivr
+from callsim.compiled.rates import PiecewiseRate, compile_rate
+from callsim.compiled.sources import base_dir, build_distribution
+from callsim.compiled.staffing import Piece, change_points, staffing_pieces
+from callsim.config import Scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,119 +144,6 @@ class CompiledScenario:
             return np.array([r.expected(a, b) for r in self.arrivals_by_type])
         assert self.arrivals_total is not None and self.mix is not None
         return self.arrivals_total.expected(a, b) * np.asarray(self.mix)
-
-
-def _profile_per_day(
-    prof: RateProfile, base: Path, where: str
-) -> tuple[np.ndarray, float, bool]:
-    """Expected calls per profile slot, slot length (s), and whether it repeats daily."""
-    if prof.rate is not None:
-        return np.array([prof.rate]), 3600.0, True  # calls per hour, one hourly slot
-    if prof.daily_volume is not None:
-        shape = np.asarray(prof.hourly_shape if prof.hourly_shape is not None else [1.0] * 24)
-        return prof.daily_volume * shape / shape.sum(), 3600.0, True
-    if prof.per_interval is not None:
-        vals = np.asarray(prof.per_interval, dtype=float)
-        covers = len(vals) * prof.interval
-        return vals, prof.interval, math.isclose(covers, DAY)
-    assert prof.csv is not None
-    vals = np.asarray(read_numbers(base / prof.csv.path, prof.csv.column, f"{where}.csv"))
-    covers = len(vals) * prof.csv.interval
-    return vals, prof.csv.interval, math.isclose(covers, DAY)
-
-
-def compile_rate(
-    prof: RateProfile, sc: Scenario, base: Path, where: str, factor: float = 1.0
-) -> PiecewiseRate:
-    """Piecewise-constant rate over ``[0, horizon)`` in simulation time."""
-    counts, slot, daily = _profile_per_day(prof, base, where)
-    rates_per_s = counts / slot * prof.scale * factor
-    if prof.rate is not None:
-        return PiecewiseRate(np.array([0.0]), np.array([sc.horizon.length]), rates_per_s)
-    start = sc.horizon.start
-    end = start + sc.horizon.length
-    first = math.floor(start / slot)
-    last = math.ceil(end / slot - 1e-9)
-    idx = np.arange(first, last)
-    if daily:
-        src = rates_per_s[idx % len(counts)]
-    else:
-        if last > len(counts):
-            raise ConfigError(f"{where}: the profile covers {len(counts) * slot / 3600:g} h "
-                              f"from 00:00 but the horizon runs to {end / 3600:g} h")
-        src = rates_per_s[idx]
-    starts = np.maximum(idx * slot, start) - start
-    ends = np.minimum((idx + 1) * slot, end) - start
-    return PiecewiseRate(starts.astype(float), ends.astype(float), src.astype(float))
-
-
-Piece = tuple[float, float, int, int]
-"""(start, end, agents, group) of a staffing piece in simulation time; absence is drawn
-per group (a shift occurrence, or a day of an interval or constant schedule)."""
-
-
-def staffing_pieces(st: Staffing, sc: Scenario) -> list[Piece]:
-    """The schedule as pieces covering ``[0, horizon + drain limit)``."""
-    h = sc.horizon
-    t_end = h.length + h.drain_limit
-    pieces: list[Piece] = []
-    if st.agents is not None:
-        n_days = math.ceil(t_end / DAY)
-        for k in range(n_days):
-            pieces.append((k * DAY, min((k + 1) * DAY, t_end), st.agents, k))
-    elif st.per_interval is not None:
-        slot = st.interval
-        vals = st.per_interval
-        daily = math.isclose(len(vals) * slot, DAY)
-        first = math.floor(h.start / slot)
-        last = math.ceil((h.start + t_end) / slot)
-        for k in range(first, last):
-            # after a profile that covers only the horizon: its last headcount
-            v = vals[k % len(vals)] if daily else vals[min(k, len(vals) - 1)]
-            a = max(k * slot - h.start, 0.0)
-            b = min((k + 1) * slot - h.start, t_end)
-            pieces.append((a, b, int(v), int(k * slot // DAY)))
-    else:
-        assert st.shifts is not None
-        n_days = math.ceil((h.start + t_end) / DAY) + 1
-        group = 0
-        for day in range(-1, n_days):
-            for shift in st.shifts:
-                end = shift.end if shift.end > shift.start else shift.end + DAY
-                a = day * DAY + shift.start - h.start
-                b = day * DAY + end - h.start
-                if b > 0 and a < t_end and shift.agents > 0:
-                    pieces.append((max(a, 0.0), min(b, t_end), shift.agents, group))
-                group += 1
-    return pieces
-
-
-def change_points(
-    pieces: list[Piece], present: dict[int, float] | None = None, shrinkage: float = 0.0
-) -> tuple[tuple[float, ...], tuple[int, ...]]:
-    """Headcount change points from pieces; *present* scales each group's agents
-    (absence), *shrinkage* takes a share of every level off the phones."""
-    edges: dict[float, float] = {0.0: 0.0}
-    for a, b, n, g in pieces:
-        agents = n if present is None else round(n * present.get(g, 1.0))
-        edges[a] = edges.get(a, 0.0) + agents
-        edges[b] = edges.get(b, 0.0) - agents
-    times: list[float] = []
-    counts: list[int] = []
-    level = 0.0
-    for t in sorted(edges):
-        level += edges[t]
-        v = round(level * (1.0 - shrinkage))
-        if counts and counts[-1] == v:
-            continue
-        times.append(t)
-        counts.append(int(v))
-    return tuple(times), tuple(counts)
-
-
-def compile_staffing(st: Staffing, sc: Scenario) -> tuple[tuple[float, ...], tuple[int, ...]]:
-    """Scheduled change points (simulation time) and headcounts from 0 to the drain limit."""
-    return change_points(staffing_pieces(st, sc))
 
 
 def compile_scenario(sc: Scenario) -> CompiledScenario:

@@ -19,7 +19,7 @@ What each kind of directory gives:
   plot of paired differences (and ``comparison.png``, the day per design, when there).
 - a sweep (``sweep.csv``, ``sweep.json``): the main KPIs against the swept parameter.
 
-Imports :mod:`callsim.plots` and :mod:`callsim.report` (formatting); nothing imports it
+Imports :mod:`callsim.ui.plots` and :mod:`callsim.ui.tables` (formatting); nothing imports it
 but the CLI.
 """
 
@@ -41,9 +41,9 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from callsim import plots
 from callsim.errors import ConfigError
-from callsim.report import fmt, fmt_hw, ordered_kpis
+from callsim.ui import plots
+from callsim.ui.tables import fmt, fmt_hw, ordered_kpis
 
 #: KPIs drawn against a swept parameter, when the sweep has them
 SWEEP_KPIS = ("answer_rate", "asa", "abandon_rate", "sl_20", "occupancy")
@@ -160,7 +160,7 @@ def _per_replication_tables(root: Path, n: int) -> dict[str, pd.DataFrame]:
     if n < 1 or not all(f.is_file() for f in files):
         return {}
     try:
-        from callsim.runner import RepRecord
+        from callsim.io.records import RepRecord
     except ImportError:  # pragma: no cover - the runner is part of callsim
         return {}
     frames: dict[str, list[pd.DataFrame]] = {"intervals": [], "agents": []}

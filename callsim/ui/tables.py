@@ -14,8 +14,7 @@ from typing import Any, cast
 import pandas as pd
 from rich.table import Table
 
-from callsim.compare import Comparison
-from callsim.experiment import BatchResult
+from callsim.results import BatchResult, Comparison
 
 #: KPIs shown in the terminal table, in this order (others stay in the files)
 MAIN_KPIS = (
@@ -220,7 +219,7 @@ def _signed(name: str, value: float) -> str:
 def write_comparison(comp: Comparison, out: Path) -> list[Path]:
     """Write ``comparison.json``, ``comparison.csv`` (paired differences, every KPI),
     ``summary.csv`` (per design) and ``comparison.png`` (the day, per design)."""
-    from callsim.plots import comparison_day
+    from callsim.ui.plots import comparison_day
 
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "comparison.json", out / "comparison.csv", out / "summary.csv",

@@ -3,9 +3,9 @@
 Owns the event logic (arrivals, the menu walk's timing, queues, agent pools and their
 routing, staffing changes, abandonment, blocking, misroute transfers, transfers out,
 redials and callbacks) and nothing else: it draws from :class:`~callsim.rng.Streams`,
-and hands every call whose fate is known to a :class:`~callsim.metrics.Recorder`.
-Imports :mod:`callsim.scenario`, :mod:`callsim.arrivals`, :mod:`callsim.ivr`,
-:mod:`callsim.metrics`, :mod:`callsim.rng`; never the experiment layer.
+and hands every call whose fate is known to a :class:`~callsim.engine.recorder.Recorder`.
+Imports :mod:`callsim.compiled`, the other engine modules and :mod:`callsim.rng`; never
+the results, experiment or UI layers.
 
 Design (why it is fast): SimPy is the event engine, but there is no SimPy process
 per call. Callers are drawn in bulk per simulated day and enter their queues in time
@@ -45,12 +45,9 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, Event
 
-from callsim.arrivals import sample_block
-from callsim.ivr import DISCONNECTED as WALK_DISCONNECTED
-from callsim.ivr import HANGUP as WALK_HANGUP
-from callsim.ivr import SELF_SERVED as WALK_SELF
-from callsim.ivr import Draws, MenuWalker
-from callsim.metrics import (
+from callsim.compiled import DAY, CompiledScenario
+from callsim.engine.arrivals import sample_block
+from callsim.engine.call import (
     ABANDONED,
     ANSWERED,
     BLOCKED,
@@ -61,11 +58,15 @@ from callsim.metrics import (
     SELF_SERVED,
     SHORT_ABANDON,
     UNFINISHED,
-    WAITING,
-    Recorder,
+    Call,
 )
+from callsim.engine.draws import Draws
+from callsim.engine.menu import DISCONNECTED as WALK_DISCONNECTED
+from callsim.engine.menu import HANGUP as WALK_HANGUP
+from callsim.engine.menu import SELF_SERVED as WALK_SELF
+from callsim.engine.menu import MenuWalker
+from callsim.engine.recorder import Recorder
 from callsim.rng import Streams
-from callsim.scenario import DAY, CompiledScenario
 
 Row = tuple[float, int, int, float, float, float, float]
 """A caller on its way to a queue: (arrival, call type, queue, IVR time, handle, ACW,
@@ -84,49 +85,6 @@ class Wake(Event):
         self.callbacks = callbacks
         self._value = value
         self._ok = True
-
-
-class Call:
-    """One call (one attempt of a caller): what it brings and what happens to it.
-
-    Attributes that few calls change (misroutes, redials, callbacks, transfers) are
-    class-level defaults, set on the instance only when they differ: a call costs
-    fewer writes on the hot path.
-    """
-
-    __slots__ = (
-        "__dict__", "acw", "answered_at", "arrival", "busy_end", "ctype", "deadline",
-        "ended_at", "handle", "id", "ivr_time", "outcome", "patience", "pool", "queue",
-        "queued_at", "since", "waiting",
-    )
-    prior_wait = 0.0  # wait in a wrong queue before a transfer
-    caller = -1  # the caller's first call id; -1: this call is the first
-    attempt = 1
-    cb_offered = False
-    xfer_out = 0  # 1 to an official outside, 2 given a phone number, 3 to another queue
-    internal = False  # a leg the centre put through from another queue
-    mis: tuple[int, float, float, int, float] | None = None
-    """(wrong queue, queued at, answered at, pool, agent free at) of a misroute."""
-
-    def __init__(self, id: int, ctype: int, arrival: float, handle: float, acw: float,
-                 patience: float) -> None:
-        self.id = id
-        self.ctype = ctype
-        self.arrival = arrival
-        self.handle = handle
-        self.acw = acw
-        self.patience = patience
-        self.queue = ctype
-        self.queued_at = math.nan
-        self.deadline = math.inf
-        self.answered_at = math.nan
-        self.ended_at = math.nan
-        self.busy_end = math.nan
-        self.outcome = WAITING
-        self.pool = -1
-        self.ivr_time = 0.0
-        self.since = math.nan  # first queue entry: the key for longest-wait selection
-        self.waiting = False  # in a queue's deque and still waiting
 
 
 class Queue:

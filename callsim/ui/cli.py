@@ -20,7 +20,7 @@ from callsim import analytic
 from callsim.config import Scenario, load_scenario
 from callsim.errors import CallsimError, ConfigError
 from callsim.experiment import run_batch
-from callsim.report import kpi_table, pool_table, type_table, write_run
+from callsim.ui.tables import kpi_table, pool_table, type_table, write_run
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -188,8 +188,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
     from rich.table import Table
 
-    from callsim.experiment import parse_grid, sweep
-    from callsim.report import fmt, fmt_hw
+    from callsim.experiment import sweep
+    from callsim.ui.parsing import parse_grid
+    from callsim.ui.tables import fmt, fmt_hw
 
     if args.reps is not None:
         _check_positive("--reps", args.reps)
@@ -238,8 +239,8 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    from callsim.compare import compare, design_names
-    from callsim.report import comparison_table, write_comparison
+    from callsim.experiment.compare import compare, design_names
+    from callsim.ui.tables import comparison_table, write_comparison
 
     _check_positive("--reps", args.reps)
     if len(args.scenarios) < 2:
@@ -256,7 +257,7 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
-    from callsim.scenario import compile_scenario
+    from callsim.compiled import compile_scenario
 
     sc = load_scenario(args.scenario, args.overrides)
     compile_scenario(sc)  # also reads the files it points to (CSV profiles, empirical data)
@@ -312,7 +313,7 @@ COMMANDS["sweep"] = cmd_sweep
 
 
 def cmd_plot(args: argparse.Namespace, console: Console) -> int:
-    from callsim.html_report import load_run_dir, write_pngs
+    from callsim.ui.html_report import load_run_dir, write_pngs
 
     _check_positive("--dpi", args.dpi)
     run = load_run_dir(args.run_dir)
@@ -324,7 +325,7 @@ def cmd_plot(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    from callsim.html_report import write_report
+    from callsim.ui.html_report import write_report
 
     path = write_report(args.run_dir, args.out)
     console.print(f"wrote {path}")

@@ -1,9 +1,9 @@
-"""The IVR (ARS) menu: compiled menu nodes and the caller's walk through them.
+"""The IVR (ARS) menu compiled: nodes and options resolved to indices.
 
-Owns the menu semantics: prompts, decisions, wrong keys, timeouts with repeats,
-hang-ups, self-service exits and disconnects. Imports :mod:`callsim.config`,
-:mod:`callsim.distributions`, :mod:`callsim.sources` and :mod:`callsim.rng`; the
-model calls :meth:`MenuWalker.walk` once per caller.
+Owns the translation of the ``ivr:`` section into :class:`CompiledIvr` (per node and
+intent, the right keys, wrong keys and self-service option). Imports
+:mod:`callsim.config`, :mod:`callsim.distributions` and :mod:`callsim.compiled.sources`;
+the caller's walk through the compiled menu is :mod:`callsim.engine.menu`.
 
 A caller arrives with an *intent* (a call type). At each node the prompt plays
 (hang-up hazard per second while it plays), then the caller may hang up (per-node
@@ -20,22 +20,16 @@ probability), then takes a decision time and presses a key:
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from callsim import distributions as d
+from callsim.compiled.sources import build_distribution
 from callsim.config import IvrCfg, Scenario
-from callsim.rng import Streams
-from callsim.sources import build_distribution
 
 QUEUE, GOTO, SELF, DISCONNECT = 0, 1, 2, 3
-#: walk results
-TO_QUEUE, HANGUP, SELF_SERVED, DISCONNECTED = 0, 1, 2, 3
-MAX_VISITS = 50  # a caller bounced around this many nodes is disconnected
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,117 +164,3 @@ def compile_ivr(ivr: IvrCfg, sc: Scenario, base: Path) -> CompiledIvr:
                     home[k] = q
                     homed[k] = True
     return CompiledIvr(tuple(nodes), tuple(tuple(r) for r in right), tuple(home))
-
-
-class Draws:
-    """Numbers from one generator handed out one at a time, drawn in blocks of 4096.
-
-    ``next()`` is the ``__next__`` of an :func:`itertools.chain` over the blocks: a C
-    call per number, with a Python refill only every 4096 numbers.
-    """
-
-    __slots__ = ("_dist", "_rng", "next")
-
-    BLOCK = 4096
-
-    def __init__(self, rng: np.random.Generator, dist: d.Distribution | None = None) -> None:
-        self._rng = rng
-        self._dist = dist
-        self.next: Callable[[], float] = itertools.chain.from_iterable(self._blocks()).__next__
-
-    def _blocks(self) -> Iterator[list[float]]:
-        while True:
-            if self._dist is None:
-                yield self._rng.random(self.BLOCK).tolist()
-            else:
-                yield self._dist.sample(self._rng, self.BLOCK).tolist()
-
-
-class MenuWalker:
-    """Walks callers through a compiled menu with the replication's IVR streams.
-
-    The streams (``menu_choice``, ``menu_error``, ``ivr_hangup``, ``prompt``) depend on
-    the design, unlike the callers' own attributes.
-    """
-
-    def __init__(self, ivr: CompiledIvr, streams: Streams) -> None:
-        self.nodes = ivr.nodes
-        self.u_choice = Draws(streams.get("menu_choice"))
-        self.u_error = Draws(streams.get("menu_error"))
-        self.u_hang = Draws(streams.get("ivr_hangup"))
-        self.prompts = [Draws(streams.get("prompt", n.name), n.prompt) for n in ivr.nodes]
-        self.decisions = [
-            Draws(streams.get("prompt", n.name + "/decision"), n.decision)
-            if n.decision is not None else None for n in ivr.nodes
-        ]
-        self.exp = Draws(streams.get("ivr_hangup", "hazard"), d.Exponential(1.0))
-        self._choice = self.u_choice.next
-        self._error = self.u_error.next
-        self._hang = self.u_hang.next
-        self._exp = self.exp.next
-        # per node, everything the walk reads, as one tuple (no attribute look-ups)
-        self._plans = [
-            (self.prompts[i].next, n.hazard, n.hangup,
-             dec.next if dec is not None else None, n.timeout_rate,
-             n.timeout_rate + n.error_rate, n.max_repeats, n.on_timeout, n.wrong,
-             n.self_option, n.correct, n.correct_cw, n.actions)
-            for i, (n, dec) in enumerate(zip(ivr.nodes, self.decisions, strict=True))
-        ]
-
-    def walk(self, intent: int) -> tuple[int, int, float]:
-        """One caller's path: (result, queue index or -1, time spent in the IVR)."""
-        plans = self._plans
-        choice = self._choice
-        node_i = 0
-        t = 0.0
-        repeats = 0
-        for _ in range(MAX_VISITS):
-            (prompt, hazard, hangup, decision, timeout_rate, err_cut, max_repeats,
-             on_timeout, wrong, self_option, correct, correct_cw, actions) = plans[node_i]
-            length = prompt()
-            if hazard > 0.0:
-                th = self._exp() / hazard
-                if th < length:
-                    return HANGUP, -1, t + th
-            t += length
-            if hangup > 0.0 and self._hang() < hangup:
-                return HANGUP, -1, t
-            if decision is not None:
-                t += decision()
-            u = self._error()
-            if u < timeout_rate:
-                repeats += 1
-                if repeats <= max_repeats:
-                    continue
-                kind, target = on_timeout
-            else:
-                if u < err_cut and wrong[intent]:
-                    opts = wrong[intent]
-                    opt = opts[int(choice() * len(opts))]
-                else:
-                    so, share = self_option[intent]
-                    ok = correct[intent]
-                    if so >= 0 and choice() < share:
-                        opt = so
-                    elif len(ok) == 1:
-                        opt = ok[0]
-                    elif ok:
-                        v = choice()
-                        cw = correct_cw[intent]
-                        j = 0
-                        while j < len(cw) - 1 and v >= cw[j]:
-                            j += 1
-                        opt = ok[j]
-                    else:  # lost: no key here leads to the intent
-                        opt = int(choice() * len(actions))
-                kind, target = actions[opt]
-            if kind == QUEUE:
-                return TO_QUEUE, target, t
-            if kind == GOTO:
-                node_i = target
-                repeats = 0
-                continue
-            if kind == SELF:
-                return SELF_SERVED, -1, t
-            return DISCONNECTED, -1, t
-        return DISCONNECTED, -1, t

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from callsim.config import Scenario, scenario_from_dict
+from callsim.config.schema import Scenario, scenario_from_dict
 
 
 def erlang_scenario(

@@ -12,9 +12,9 @@ Interval plots (:func:`waiting_calls`, :func:`interval_kpi`, :func:`interval_ove
 :func:`agents_by_pool`, :func:`answer_rate_heatmap`) take *per-replication* data so
 that they can draw a confidence band across replications:
 
-- a list of :class:`~callsim.metrics.ReplicationResult` (e.g. from
+- a list of :class:`~callsim.results.ReplicationResult` (e.g. from
   :func:`replications`, which runs them) - mean and a t-CI band;
-- one :class:`~callsim.metrics.ReplicationResult` - one line, no band;
+- one :class:`~callsim.results.ReplicationResult` - one line, no band;
 - a :class:`~callsim.experiment.BatchResult` - its interval means only (a batch keeps
   averaged interval tables), so no band;
 - a DataFrame shaped like ``ReplicationResult.intervals`` / ``.agents``, with an
@@ -28,7 +28,7 @@ that they can draw a confidence band across replications:
 
 Time axes show the clock (HH:MM): an interval's ``start`` seconds plus the scenario's
 clock start, which is read off the tables' ``clock`` labels ("d1 09:00").
-Imports :mod:`callsim.metrics` (result types); :func:`replications` imports the
+Imports :mod:`callsim.results` (result types); :func:`replications` imports the
 experiment layer when called.
 """
 
@@ -47,11 +47,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MultipleLocator, PercentFormatter
 from scipy import stats
 
-from callsim.metrics import ReplicationResult
+from callsim.results import ReplicationResult
 
 if TYPE_CHECKING:
-    from callsim.compare import Comparison
-    from callsim.experiment import BatchResult
+    from callsim.results import BatchResult, Comparison
 
     #: what the interval figures take (see the module notes)
     IntervalResults = (ReplicationResult | Sequence[ReplicationResult] | BatchResult
@@ -818,9 +817,9 @@ def replications(scenario: Any, reps: int = 5, seed: int = 0,
     that draw a band across replications take this list instead. Same seeds as
     ``run_batch(scenario, reps, seed)``.
     """
+    from callsim.compiled import CompiledScenario, compile_scenario
     from callsim.config import Scenario, load_scenario, with_overrides
     from callsim.experiment import run_replication
-    from callsim.scenario import CompiledScenario, compile_scenario
 
     if isinstance(scenario, str | Path):
         scenario = load_scenario(scenario, overrides)

@@ -1,0 +1,24 @@
+"""Compiled scenarios: what the engine runs on, in simulation seconds and indices.
+
+The room between the description (:mod:`callsim.config`) and the engine: rates,
+staffing change points, the menu by index, distributions built from their configs and
+files. Nothing here imports the engine.
+"""
+
+from callsim.compiled.clock import DAY
+from callsim.compiled.rates import PiecewiseRate
+from callsim.compiled.scenario import (
+    CompiledCallType,
+    CompiledPool,
+    CompiledScenario,
+    compile_scenario,
+)
+
+__all__ = [
+    "DAY",
+    "CompiledCallType",
+    "CompiledPool",
+    "CompiledScenario",
+    "PiecewiseRate",
+    "compile_scenario",
+]

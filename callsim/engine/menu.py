@@ -1,0 +1,120 @@
+"""The caller's walk through the compiled IVR (ARS) menu.
+
+Owns the menu semantics at run time: prompts, decisions, wrong keys, timeouts with
+repeats, hang-ups, self-service exits and disconnects. Imports
+:mod:`callsim.compiled.menu`, :mod:`callsim.engine.draws`, :mod:`callsim.distributions`
+and :mod:`callsim.rng`; the model calls :meth:`MenuWalker.walk` once per caller.
+
+A caller arrives with an *intent* (a call type). At each node the prompt plays
+(hang-up hazard per second while it plays), then the caller may hang up (per-node
+probability), then takes a decision time and presses a key:
+
+* with probability ``timeout_rate`` nothing: the node repeats, up to ``max_repeats``
+  times, then ``on_timeout`` applies;
+* with probability ``error_rate`` a wrong key: uniformly one of the options that do
+  not lead to the intent (a misroute if it is a queue);
+* otherwise, if a self-service option serves the intent, the caller takes it with its
+  share; else one of the options leading to the intent (by weight). A caller whom no
+  option here leads to (lost after a wrong key) presses any option at random.
+"""
+
+from __future__ import annotations
+
+from callsim import distributions as d
+from callsim.compiled.menu import GOTO, QUEUE, SELF, CompiledIvr
+from callsim.engine.draws import Draws
+from callsim.rng import Streams
+
+#: walk results
+TO_QUEUE, HANGUP, SELF_SERVED, DISCONNECTED = 0, 1, 2, 3
+MAX_VISITS = 50  # a caller bounced around this many nodes is disconnected
+
+
+class MenuWalker:
+    """Walks callers through a compiled menu with the replication's IVR streams.
+
+    The streams (``menu_choice``, ``menu_error``, ``ivr_hangup``, ``prompt``) depend on
+    the design, unlike the callers' own attributes.
+    """
+
+    def __init__(self, ivr: CompiledIvr, streams: Streams) -> None:
+        self.nodes = ivr.nodes
+        self.u_choice = Draws(streams.get("menu_choice"))
+        self.u_error = Draws(streams.get("menu_error"))
+        self.u_hang = Draws(streams.get("ivr_hangup"))
+        self.prompts = [Draws(streams.get("prompt", n.name), n.prompt) for n in ivr.nodes]
+        self.decisions = [
+            Draws(streams.get("prompt", n.name + "/decision"), n.decision)
+            if n.decision is not None else None for n in ivr.nodes
+        ]
+        self.exp = Draws(streams.get("ivr_hangup", "hazard"), d.Exponential(1.0))
+        self._choice = self.u_choice.next
+        self._error = self.u_error.next
+        self._hang = self.u_hang.next
+        self._exp = self.exp.next
+        # per node, everything the walk reads, as one tuple (no attribute look-ups)
+        self._plans = [
+            (self.prompts[i].next, n.hazard, n.hangup,
+             dec.next if dec is not None else None, n.timeout_rate,
+             n.timeout_rate + n.error_rate, n.max_repeats, n.on_timeout, n.wrong,
+             n.self_option, n.correct, n.correct_cw, n.actions)
+            for i, (n, dec) in enumerate(zip(ivr.nodes, self.decisions, strict=True))
+        ]
+
+    def walk(self, intent: int) -> tuple[int, int, float]:
+        """One caller's path: (result, queue index or -1, time spent in the IVR)."""
+        plans = self._plans
+        choice = self._choice
+        node_i = 0
+        t = 0.0
+        repeats = 0
+        for _ in range(MAX_VISITS):
+            (prompt, hazard, hangup, decision, timeout_rate, err_cut, max_repeats,
+             on_timeout, wrong, self_option, correct, correct_cw, actions) = plans[node_i]
+            length = prompt()
+            if hazard > 0.0:
+                th = self._exp() / hazard
+                if th < length:
+                    return HANGUP, -1, t + th
+            t += length
+            if hangup > 0.0 and self._hang() < hangup:
+                return HANGUP, -1, t
+            if decision is not None:
+                t += decision()
+            u = self._error()
+            if u < timeout_rate:
+                repeats += 1
+                if repeats <= max_repeats:
+                    continue
+                kind, target = on_timeout
+            else:
+                if u < err_cut and wrong[intent]:
+                    opts = wrong[intent]
+                    opt = opts[int(choice() * len(opts))]
+                else:
+                    so, share = self_option[intent]
+                    ok = correct[intent]
+                    if so >= 0 and choice() < share:
+                        opt = so
+                    elif len(ok) == 1:
+                        opt = ok[0]
+                    elif ok:
+                        v = choice()
+                        cw = correct_cw[intent]
+                        j = 0
+                        while j < len(cw) - 1 and v >= cw[j]:
+                            j += 1
+                        opt = ok[j]
+                    else:  # lost: no key here leads to the intent
+                        opt = int(choice() * len(actions))
+                kind, target = actions[opt]
+            if kind == QUEUE:
+                return TO_QUEUE, target, t
+            if kind == GOTO:
+                node_i = target
+                repeats = 0
+                continue
+            if kind == SELF:
+                return SELF_SERVED, -1, t
+            return DISCONNECTED, -1, t
+        return DISCONNECTED, -1, t

@@ -1,0 +1,336 @@
+"""Recording calls: finished calls folded into fixed-size tallies, in bulk.
+
+Owns the :class:`Recorder` that the model hands every finished call to, the layout of
+the tallies (:data:`COLUMNS`), the wait histogram bins, and the time-weighted areas
+(waiting calls, busy and staffed agents). It computes no KPI: :mod:`callsim.results`
+turns :class:`Tallies` into KPIs and tables. Imports :mod:`callsim.compiled` and
+:mod:`callsim.engine.call`.
+
+Memory does not grow with the number of calls unless per-call records are asked
+for: calls are buffered and folded into fixed-size tallies (counts per call type and
+interval, time-weighted areas, fixed-bin wait histograms) every 16,384 calls and at
+the end of every simulated day.
+
+Calls count in the measured tallies when they arrive in ``[warmup, horizon)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from callsim.compiled import CompiledScenario
+from callsim.engine.call import (
+    ABANDONED,
+    ANSWERED,
+    BLOCKED,
+    CALLBACK,
+    CALLBACK_OPEN,
+    N_OUT,
+    UNFINISHED,
+)
+
+#: wait histogram edges: 0.25 s bins to one hour, then 200 geometric bins to ~11.6 days
+WAIT_EDGES = np.concatenate([np.arange(0.0, 3600.0, 0.25), np.geomspace(3600.0, 1e6, 201)])
+
+# per-type counters (columns of the `tally` matrix)
+(_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF, _C_IVR, _C_MIS, _C_XFER, _C_CALLERS,
+ _C_REDIAL_OFF, _C_CB_OFFERED, _C_CB_DELAY, _C_XOUT, _C_REFER, _C_XIN, _C_LEGS) = range(15)
+_C_OUT = 15  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
+
+
+def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Total overlap of the intervals ``[starts[i], ends[i])`` with each ``[edges[b], edges[b+1])``.
+
+    Uses the cumulative area ``F(x) = Σ (x - s)⁺ - (x - e)⁺``, O(n log n).
+    """
+    if starts.size == 0:
+        return np.zeros(edges.size - 1)
+    ref = float(edges[0])
+    s = np.sort(starts - ref)
+    e = np.sort(ends - ref)
+    x = edges - ref
+    cs = np.concatenate(([0.0], np.cumsum(s)))
+    ce = np.concatenate(([0.0], np.cumsum(e)))
+    ns = np.searchsorted(s, x, side="right")
+    ne = np.searchsorted(e, x, side="right")
+    f = (ns * x - cs[ns]) - (ne * x - ce[ne])
+    return np.diff(f)
+
+
+def wait_bins(wait: np.ndarray) -> np.ndarray:
+    """Histogram column of each wait (see :func:`hist_quantile`)."""
+    b = np.searchsorted(WAIT_EDGES, wait, side="right")
+    b = np.minimum(b, WAIT_EDGES.size - 1)
+    b[wait <= 0] = 0
+    return b
+
+
+@dataclass
+class Tallies:
+    """What a replication's recorder folded: counts, areas and histograms.
+
+    Per call type ``k`` and tally column ``j`` (:data:`COLUMNS`), ``tally[k, j]``
+    sums measured calls and ``int_tally[k, b, j]`` all calls arriving in reporting
+    interval ``b``. Areas are in agent- or call-seconds.
+    """
+
+    tally: np.ndarray
+    int_tally: np.ndarray
+    hist: np.ndarray
+    pool_answered: np.ndarray
+    pool_sumw: np.ndarray
+    queue_area: np.ndarray
+    queue_area_int: np.ndarray
+    busy_area: np.ndarray
+    busy_area_int: np.ndarray
+    staffed: np.ndarray
+    staffed_int: np.ndarray
+    scheduled: np.ndarray
+    scheduled_int: np.ndarray
+    edges: np.ndarray
+    """Reporting interval edges (simulation seconds)."""
+    n_calls: int
+    t_end: float
+    records: dict[str, np.ndarray] | None = None
+    """Per-call columns in call-id order (``record_calls``), else None."""
+
+
+class Recorder:
+    """Folds finished calls into tallies; optionally keeps per-call records.
+
+    Parameters
+    ----------
+    cs
+        The compiled scenario (sizes, names, measurement window).
+    record_calls
+        Keep one row per call (memory grows with calls).
+    """
+
+    def __init__(self, cs: CompiledScenario, record_calls: bool = False) -> None:
+        self.cs = cs
+        self.record_calls = record_calls
+        self.buf: list[Any] = []
+        self.add = self.buf.append  # the model's hot path: a bound list.append
+        K = len(cs.call_types)
+        P = len(cs.pools)
+        S = len(cs.service_levels)
+        self.n_int = math.ceil(cs.horizon / cs.interval - 1e-9)
+        self.edges = np.minimum(np.arange(self.n_int + 1) * cs.interval, cs.horizon)
+        self.window = np.array([cs.warmup, cs.horizon])
+        self.thresholds = np.asarray(cs.service_levels)
+        self.right = (np.asarray(cs.ivr.right, dtype=bool) if cs.ivr is not None
+                      else np.eye(K, dtype=bool))
+        self.n_cols = _C_OUT + N_OUT + S
+        self.tally = np.zeros((K, self.n_cols))  # measured calls
+        self.int_tally = np.zeros((K, self.n_int, self.n_cols))  # all calls, by interval
+        self.hist = np.zeros((K, WAIT_EDGES.size))
+        self.pool_answered = np.zeros(P)
+        self.pool_sumw = np.zeros(P)
+        self.queue_area = np.zeros(K)  # in the measurement window
+        self.queue_area_int = np.zeros((K, self.n_int))
+        self.busy_area = np.zeros(P)
+        self.busy_area_int = np.zeros((P, self.n_int))
+        self.n_recorded = 0
+        self.id_sum = 0
+        self.id_sq = 0
+        self._records: list[dict[str, np.ndarray]] = []
+
+    # ------------------------------------------------------------------ folding
+
+    def flush(self) -> None:
+        """Fold the buffered calls into the tallies."""
+        calls = self.buf
+        n = len(calls)
+        if n == 0:
+            return
+
+        i64 = np.int64
+        cid = np.array([c.id for c in calls], dtype=i64)
+        ctype = np.array([c.ctype for c in calls], dtype=i64)
+        queue = np.array([c.queue for c in calls], dtype=i64)
+        arrival = np.array([c.arrival for c in calls])
+        queued = np.array([c.queued_at for c in calls])
+        answered_at = np.array([c.answered_at for c in calls])
+        ended = np.array([c.ended_at for c in calls])
+        busy_end = np.array([c.busy_end for c in calls])
+        outcome = np.array([c.outcome for c in calls], dtype=i64)
+        pool = np.array([c.pool for c in calls], dtype=i64)
+        ivr = np.array([c.ivr_time for c in calls])
+        prior = np.array([c.prior_wait for c in calls])
+        attempt = np.array([c.attempt for c in calls], dtype=i64)
+        caller = np.array([c.caller for c in calls], dtype=i64)
+        caller = np.where(caller < 0, cid, caller)
+        cb_off = np.array([c.cb_offered for c in calls], dtype=bool)
+        xout = np.array([c.xfer_out for c in calls], dtype=i64)
+        internal = np.array([c.internal for c in calls], dtype=bool)
+        mis_idx = [i for i, c in enumerate(calls) if c.mis is not None]
+        mis = np.array([calls[i].mis for i in mis_idx], dtype=float).reshape(-1, 5)
+        calls.clear()
+        if np.any(outcome < 0):
+            raise AssertionError("a call was recorded before its outcome was known")
+        self._fold(cid, ctype, queue, arrival, queued, answered_at, ended, busy_end,
+                   outcome, pool, ivr, prior, np.asarray(mis_idx, dtype=np.int64), mis,
+                   attempt, cb_off, xout, internal)
+        if self.record_calls:
+            self._records.append({
+                "call_id": cid, "call_type": ctype, "queue": queue, "arrival": arrival,
+                "queued_at": queued, "answered_at": answered_at, "ended_at": ended,
+                "outcome": outcome, "pool": pool, "ivr_time": ivr, "prior_wait": prior,
+                "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
+                "caller": caller, "attempt": attempt, "callback_offered": cb_off,
+                "transferred_out": xout == 1, "referred": xout == 2,
+                "transferred_internal": xout == 3, "internal": internal,
+            })
+
+    def _fold(self, cid: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
+              arrival: np.ndarray, queued: np.ndarray, answered_at: np.ndarray,
+              ended: np.ndarray, busy_end: np.ndarray, outcome: np.ndarray,
+              pool: np.ndarray, ivr: np.ndarray, prior: np.ndarray, mis_idx: np.ndarray,
+              mis: np.ndarray, attempt: np.ndarray, cb_off: np.ndarray,
+              xout: np.ndarray, internal: np.ndarray) -> None:
+        cs = self.cs
+        K = len(cs.call_types)
+        self.n_recorded += cid.size
+        self.id_sum += int(cid.sum())
+        self.id_sq += int((cid * cid).sum())
+        is_ans = outcome == ANSWERED
+        left_queue = np.where(is_ans, answered_at, ended)
+        wait = prior + left_queue - queued  # nan for calls that never queued
+        offered = ((outcome == ANSWERED) | (outcome == ABANDONED) | (outcome == UNFINISHED)
+                   | (outcome == CALLBACK) | (outcome == CALLBACK_OPEN))
+        is_cb = outcome == CALLBACK
+        wait_off = np.where(offered, wait, 0.0)
+        wait_ans = np.where(is_ans, wait, 0.0)
+        waited = offered & (wait > 0)
+        transferred = np.zeros(cid.size)
+        transferred[mis_idx] = 1.0
+        misrouted = _misrouted(self.right, ctype, queue, mis_idx).astype(float)
+        cols = [
+            (~internal).astype(float), waited.astype(float), wait_ans, wait_off, ivr, misrouted,
+            transferred, ((attempt == 1) & ~internal).astype(float),
+            (offered & (attempt > 1)).astype(float),
+            cb_off.astype(float), np.where(is_cb, answered_at - ended, 0.0),
+            ((xout == 1) & is_ans).astype(float), ((xout == 2) & is_ans).astype(float),
+            ((xout == 3) & is_ans).astype(float), internal.astype(float),
+        ]
+        cols += [(outcome == o).astype(float) for o in range(N_OUT)]
+        cols += [(is_ans & (wait <= t)).astype(float) for t in self.thresholds]
+        measured = (arrival >= cs.warmup) & (arrival < cs.horizon)
+        n_int = self.n_int
+        # per call type (measured calls) and per call type × arrival interval (all calls)
+        b = np.minimum((arrival // cs.interval).astype(np.int64), n_int - 1)
+        cell = ctype * n_int + b
+        k_meas = ctype[measured]
+        for j, c in enumerate(cols):
+            self.tally[:, j] += np.bincount(k_meas, weights=c[measured], minlength=K)
+            self.int_tally[:, :, j] += np.bincount(
+                cell, weights=c, minlength=K * n_int).reshape(K, n_int)
+        # wait histogram of answered, measured
+        m_ans = measured & is_ans
+        nb = WAIT_EDGES.size
+        self.hist += np.bincount(ctype[m_ans] * nb + wait_bins(wait[m_ans]),
+                                 minlength=K * nb).reshape(K, nb)
+        # per pool
+        P = len(cs.pools)
+        self.pool_answered += np.bincount(pool[m_ans], minlength=P)
+        self.pool_sumw += np.bincount(pool[m_ans], weights=wait[m_ans], minlength=P)
+        # time-weighted areas (all calls)
+        queued_mask = ~np.isnan(queued) & (outcome != BLOCKED)
+        for k in range(K):
+            sel = queued_mask & (queue == k)
+            if sel.any():
+                s, e = queued[sel], left_queue[sel]
+                self.queue_area[k] += area_by_bins(s, e, self.window)[0]
+                self.queue_area_int[k] += area_by_bins(s, e, self.edges)
+        for p in range(len(cs.pools)):
+            sel = (is_ans | is_cb) & (pool == p)
+            if sel.any():
+                s, e = answered_at[sel], busy_end[sel]
+                self.busy_area[p] += area_by_bins(s, e, self.window)[0]
+                self.busy_area_int[p] += area_by_bins(s, e, self.edges)
+        # misrouted calls: the wait in the wrong queue and the agent's transfer time
+        if mis.shape[0]:
+            mq, mqt, mans, mpool, mend = mis.T
+            for k in np.unique(mq).astype(int):
+                sel = mq == k
+                self.queue_area[k] += area_by_bins(mqt[sel], mans[sel], self.window)[0]
+                self.queue_area_int[k] += area_by_bins(mqt[sel], mans[sel], self.edges)
+            for p in np.unique(mpool).astype(int):
+                sel = mpool == p
+                self.busy_area[p] += area_by_bins(mans[sel], mend[sel], self.window)[0]
+                self.busy_area_int[p] += area_by_bins(mans[sel], mend[sel], self.edges)
+
+    # ----------------------------------------------------------------- results
+
+    def finish(self, present_logs: list[list[tuple[float, int]]], n_created: int,
+               t_end: float) -> Tallies:
+        """Fold what is left, check conservation, and return the tallies.
+
+        *present_logs* are (time, agents present) change logs per pool; the planned
+        schedule comes from the compiled scenario.
+        """
+        self.flush()
+        cs = self.cs
+        if self.n_recorded != n_created or self.id_sum != n_created * (n_created - 1) // 2 \
+                or self.id_sq != (n_created - 1) * n_created * (2 * n_created - 1) // 6:
+            raise AssertionError(
+                f"call conservation violated: {n_created} calls created, "
+                f"{self.n_recorded} recorded (each call must end in exactly one outcome)"
+            )
+        staffed = np.zeros(len(cs.pools))
+        staffed_int = np.zeros((len(cs.pools), self.n_int))
+        for p, log in enumerate(present_logs):
+            times = np.array([t for t, _ in log] + [t_end])
+            levels = np.array([v for _, v in log], dtype=float)
+            # each level holds on [times[i], times[i+1]); model it as `level` intervals
+            starts, ends = times[:-1], times[1:]
+            staffed[p] = _level_area(starts, ends, levels, self.window)[0]
+            staffed_int[p] = _level_area(starts, ends, levels, self.edges)
+        scheduled = np.zeros(len(cs.pools))
+        scheduled_int = np.zeros((len(cs.pools), self.n_int))
+        for p, cp in enumerate(cs.pools):
+            times = np.array([*cp.change_times, max(t_end, cp.change_times[-1])])
+            levels = np.asarray(cp.headcounts, dtype=float)
+            scheduled[p] = _level_area(times[:-1], times[1:], levels, self.window)[0]
+            scheduled_int[p] = _level_area(times[:-1], times[1:], levels, self.edges)
+        records: dict[str, np.ndarray] | None = None
+        if self.record_calls:
+            records = ({k: np.concatenate([r[k] for r in self._records])
+                        for k in self._records[0]} if self._records else {})
+        return Tallies(
+            tally=self.tally, int_tally=self.int_tally, hist=self.hist,
+            pool_answered=self.pool_answered, pool_sumw=self.pool_sumw,
+            queue_area=self.queue_area, queue_area_int=self.queue_area_int,
+            busy_area=self.busy_area, busy_area_int=self.busy_area_int,
+            staffed=staffed, staffed_int=staffed_int, scheduled=scheduled,
+            scheduled_int=scheduled_int, edges=self.edges, n_calls=n_created, t_end=t_end,
+            records=records,
+        )
+
+
+def _level_area(starts: np.ndarray, ends: np.ndarray, levels: np.ndarray,
+                edges: np.ndarray) -> np.ndarray:
+    """Area of a step function (``levels[i]`` on ``[starts[i], ends[i])``) per edge bin."""
+    out = np.zeros(edges.size - 1)
+    for s, e, v in zip(starts, ends, levels, strict=True):
+        if v == 0 or e <= s:
+            continue
+        lo = np.clip(edges[:-1], s, e)
+        hi = np.clip(edges[1:], s, e)
+        out += (hi - lo) * v
+    return out
+
+
+def _misrouted(right: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
+               mis_idx: Any) -> np.ndarray:
+    """Calls that reached a queue the menu's right keys do not send their intent to
+    (``right[k, q]``), whether or not they were then transferred."""
+    q = np.where(queue >= 0, queue, 0)
+    out = (queue >= 0) & ~right[ctype, q]
+    if len(mis_idx):
+        out[np.asarray(mis_idx, dtype=np.int64)] = True
+    return out
