@@ -58,10 +58,10 @@ def arrival_counts(calls: pd.DataFrame, day_index: pd.DatetimeIndex, interval: f
 
     Intervals are clock intervals of the arrival (time past 24:00 wraps into the day's
     last interval... never happens for arrivals counted from their own day)."""
-    n_int = int(round(86400.0 / interval))
+    n_int = round(86400.0 / interval)
     d = day_index.get_indexer(pd.DatetimeIndex(calls["day"]))
     i = np.minimum((calls["arrival"].to_numpy() % 86400.0 // interval).astype(int), n_int - 1)
-    t = pd.Index(types).get_indexer(calls["call_type"])
+    t = pd.Index(types).get_indexer(pd.Index(calls["call_type"]))
     ok = (d >= 0) & (t >= 0)
     flat = (d[ok] * n_int + i[ok]) * len(types) + t[ok]
     counts = np.bincount(flat, minlength=len(day_index) * n_int * len(types))

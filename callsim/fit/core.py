@@ -29,6 +29,7 @@ fit applies) and staffing is rounded to whole agents.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,7 +138,7 @@ class FitResult:
     def scenario_dict(self, engine: Engine = "planned") -> dict[str, Any]:
         """The fitted scenario as a mapping (YAML-ready; see the module docstring)."""
         types = list(self.types)
-        n_int = int(round(86400.0 / self.interval))
+        n_int = round(86400.0 / self.interval)
         current = engine == "current"
         ct: dict[str, Any] = {}
         for name, tf in self.types.items():
@@ -168,7 +169,7 @@ class FitResult:
             by_type[name] = {"per_interval": [round(float(v), 4) for v in per],
                              "interval": self.interval}
         agents = self.staffing["agents"].to_numpy()
-        per_int: list[float | int] = ([int(math.floor(a + 0.5)) for a in agents] if current
+        per_int: list[float | int] = ([math.floor(a + 0.5) for a in agents] if current
                                       else [round(float(a), 3) for a in agents])
         assert len(per_int) == n_int
         out: dict[str, Any] = {
@@ -336,7 +337,7 @@ def _fit_type(c: pd.DataFrame, name: str, edges: list[float], short: float, min_
     patience = fit_patience(wait[queued], ab[queued], min_at_risk=min_at_risk)
     clock = c["arrival"].to_numpy() % 86400.0
     out = TypeFit(name, len(c), handle, patience)
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         inb = (clock >= lo) & (clock < hi)
         h = (fit_duration(ht[has_ht & inb], short=short)
              if (has_ht & inb).sum() >= min_calls else None)

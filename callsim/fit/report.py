@@ -88,10 +88,11 @@ def report_table(fit: FitResult) -> pd.DataFrame:
         per_day = g["mean"].sum()
         _row(rows, "calls per day", str(ct), "day", per_day, math.nan, math.nan, nd,
              "mean over selected days")
-        for r in g.itertuples():
-            if r.mean > 0:
-                _row(rows, "arrivals per interval", str(ct), str(r.clock), r.mean, r.ci_low,
-                     r.ci_high, nd, "mean over selected days, t CI")
+        for r in g.to_dict("records"):
+            if float(r["mean"]) > 0:
+                _row(rows, "arrivals per interval", str(ct), str(r["clock"]), float(r["mean"]),
+                     float(r["ci_low"]), float(r["ci_high"]), nd,
+                     "mean over selected days, t CI")
     for ct, tf in fit.types.items():
         if tf.handle is not None:
             _handle_rows(rows, ct, "day", tf.handle)
@@ -106,12 +107,13 @@ def report_table(fit: FitResult) -> pd.DataFrame:
         _row(rows, "ivr hang-up share", "all", "day", fit.ivr["hangup"], fit.ivr["hangup_low"],
              fit.ivr["hangup_high"], fit.ivr["n"], "share, Wilson CI")
     st = fit.staffing
-    for r in st.itertuples():
-        if r.agents > 0 or r.busy > 0:
-            _row(rows, "agents (busy while someone waits)", "all", str(r.clock), r.agents,
-                 r.agents_low, r.agents_high, nd, "used in the scenario",
-                 f"busy {r.busy:.2f}, distinct {r.distinct:.2f}, max-busy fallback on "
-                 f"{r.fallback_share:.0%} of days")
+    for r in st.to_dict("records"):
+        if float(r["agents"]) > 0 or float(r["busy"]) > 0:
+            _row(rows, "agents (busy while someone waits)", "all", str(r["clock"]),
+                 float(r["agents"]), float(r["agents_low"]), float(r["agents_high"]), nd,
+                 "used in the scenario",
+                 f"busy {float(r['busy']):.2f}, distinct {float(r['distinct']):.2f}, "
+                 f"max-busy fallback on {float(r['fallback_share']):.0%} of days")
     out = pd.DataFrame(rows)
     num = ["estimate", "ci_low", "ci_high", "n"]
     out[num] = out[num].astype(float)

@@ -91,7 +91,7 @@ def clock_table(log: CallLog, interval: float = 3600.0, days: Any = None, dates:
     else:
         nd = int(calls["day"].nunique())
     nd = n_days if n_days is not None else nd
-    n_int = int(round(86400.0 / interval))
+    n_int = round(86400.0 / interval)
     oc = calls["outcome"].to_numpy()
     wait = calls["wait"].to_numpy()
     ans = oc == "answered"
@@ -207,7 +207,7 @@ def erlang_a_clock(fit: FitResult) -> pd.DataFrame:
     iv = fit.interval
     arr = fit.arrivals
     types = list(fit.types)
-    n_int = int(round(86400.0 / iv))
+    n_int = round(86400.0 / iv)
     lam = np.stack([arr.loc[arr["call_type"] == t, "mean"].to_numpy() for t in types])
     if fit.ivr is not None:
         lam = lam * (1.0 - fit.ivr["hangup"])
@@ -338,9 +338,10 @@ def score_figure(observed: pd.DataFrame, predictions: Mapping[str, pd.DataFrame]
         for k, (name, pred) in enumerate([("observed", observed), *predictions.items()]):
             s = score(observed, pred, hours, call_type, [m])
             t = s.table
-            x = [int(c[:2]) + int(c[3:]) / 60 for c in t["clock"]]
+            x = [int(str(c)[:2]) + int(str(c)[3:]) / 60 for c in t["clock"]]
             y = t["observed"] if k == 0 else t["predicted"]
-            label = name if k == 0 else f"{name} (MARE {s.summary.loc[m, 'mare']:.2f})"
+            mare = float(s.summary.at[m, "mare"])  # type: ignore[arg-type]
+            label = name if k == 0 else f"{name} (MARE {mare:.2f})"
             ax.plot(x, y, marker="o" if k == 0 else None, color="k" if k == 0 else None,
                     label=label, lw=1.5)
         ax.set_title(m)

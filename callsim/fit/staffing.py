@@ -63,7 +63,7 @@ def infer_staffing(calls: pd.DataFrame, day_index: pd.DatetimeIndex, interval: f
         ``fallback_share`` (share of days where the max-busy fallback was used),
         ``waiting`` (mean seconds with someone waiting per day).
     """
-    n_int = int(round(86400.0 / interval))
+    n_int = round(86400.0 / interval)
     n_days = len(day_index)
     d = day_index.get_indexer(pd.DatetimeIndex(calls["day"]))
     c = calls.loc[d >= 0]

@@ -56,13 +56,18 @@ from callsim.logs.parse import (
     parse_seconds,
     read_table,
 )
-from callsim.logs.table import OUTCOMES, CallLog, LogError, check_calls
+from callsim.logs.table import CallLog, LogError, check_calls
 
 FIELDS = ("arrival", "outcome", "day", "call_id", "call_type", "ivr_time", "queue_entry",
           "wait", "queue_exit", "service_start", "handle_time", "service_end", "agent",
           "priority")
 _TIME_FIELDS = ("arrival", "queue_entry", "queue_exit", "service_start", "service_end")
 _DURATION_FIELDS = ("ivr_time", "wait", "handle_time")
+
+
+Outcome = Literal["answered", "abandoned", "blocked", "ivr_hangup", "drop"]
+_IDENTITY: dict[str, Outcome] = {"answered": "answered", "abandoned": "abandoned",
+                                 "blocked": "blocked", "ivr_hangup": "ivr_hangup"}
 
 
 class ColumnMap(BaseModel):
@@ -76,8 +81,7 @@ class ColumnMap(BaseModel):
     times: Literal["clock", "seconds", "datetime"] = "clock"
     date_format: str | None = None
     durations: Literal["seconds", "minutes", "milliseconds", "clock"] = "seconds"
-    outcomes: dict[str, Literal["answered", "abandoned", "blocked", "ivr_hangup", "drop"]] = (
-        Field(default_factory=lambda: {o: o for o in OUTCOMES}))  # type: ignore[misc]
+    outcomes: dict[str, Outcome] = Field(default_factory=lambda: dict(_IDENTITY))
     call_type_default: str = "all"
 
     @model_validator(mode="before")
@@ -244,7 +248,7 @@ class _RowMapper:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, et: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, et: Any, exc: Any, tb: Any) -> None:
         if isinstance(exc, LogError):
             import re
 
@@ -253,4 +257,3 @@ class _RowMapper:
             if m:
                 msg = msg.replace(m.group(0), f"row {self.row_of(int(m.group(1)) - 1)}", 1)
             raise LogError(msg) from None
-        return False

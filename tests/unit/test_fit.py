@@ -179,7 +179,7 @@ def test_erlang_a_clock_matches_formula() -> None:
     rng = np.random.default_rng(3)
     rows = []
     for day in ("2024-01-01", "2024-01-02"):
-        for k in range(200):
+        for _ in range(200):
             a = 10 * 3600 + rng.uniform(0, 3600)
             w = rng.exponential(20)
             ab = rng.random() < 0.1

@@ -131,7 +131,7 @@ def test_bad_files(tmp_path: Path) -> None:
         read_log(header)
     missing = tmp_path / "missing.csv"
     _tidy().drop(columns=["wait", "outcome"]).to_csv(missing, index=False)
-    with pytest.raises(LogError, match="missing column.*wait, outcome"):
+    with pytest.raises(LogError, match=r"missing column.*wait, outcome"):
         read_log(missing)
     neg = tmp_path / "neg.csv"
     df = _tidy()
