@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 FAMILIES = ("exponential", "gamma", "lognormal", "weibull")
 
@@ -168,9 +168,28 @@ def _fit_family(name: str, x: np.ndarray) -> dict[str, float]:
         k, _, scale = stats.gamma.fit(pos, floc=0)
         return {"mean": float(k * scale), "cv": float(1 / math.sqrt(k)), "k": 2}
     if name == "weibull":
-        c, _, scale = stats.weibull_min.fit(pos, floc=0)
-        return {"shape": float(c), "scale": float(scale), "k": 2}
+        c, scale = _weibull_mle(pos)
+        return {"shape": c, "scale": scale, "k": 2}
     raise ValueError(name)
+
+
+def _weibull_mle(x: np.ndarray) -> tuple[float, float]:
+    """Weibull MLE (location 0): the shape solves the profile-likelihood equation
+    ``sum x^k ln x / sum x^k - 1/k - mean(ln x) = 0`` (one root, found by Brent)."""
+    lx = np.log(x)
+    lx = lx - lx.max()  # scale-free: keeps x^k from overflowing
+    mean_lx = float(lx.mean())
+
+    def g(k: float) -> float:
+        w = np.exp(k * lx)
+        return float(np.dot(w, lx) / w.sum()) - 1.0 / k - mean_lx
+
+    lo, hi = 0.02, 1.0
+    while g(hi) < 0 and hi < 1e3:
+        hi *= 2.0
+    k = float(optimize.brentq(g, lo, hi, xtol=1e-10))
+    scale = float(np.exp(np.log(np.mean(np.exp(k * lx))) / k + np.log(x).max()))
+    return k, scale
 
 
 def _dist_of(name: str, p: dict[str, float]) -> dict[str, Any]:

@@ -126,14 +126,18 @@ def check_calls(df: pd.DataFrame, source: str, row_offset: int = 1) -> pd.DataFr
         raise LogError(f"{source}: column 'day': not dates ({exc})") from None
     for col in _NUMERIC:
         raw = df[col]
-        num = pd.to_numeric(raw, errors="coerce").astype(float)
-        bad = num.isna().to_numpy() & raw.notna().to_numpy() & (raw.astype(str).str.strip()
-                                                               != "").to_numpy()
+        if pd.api.types.is_numeric_dtype(raw):
+            out[col] = raw.to_numpy(dtype=float)
+            continue
+        num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        bad = np.isnan(num) & raw.notna().to_numpy()
+        if bad.any():
+            bad &= (raw.astype(str).str.strip() != "").to_numpy()
         if bad.any():
             i = _first_bad(bad)
             raise LogError(f"{source}: row {i + row_offset}, column {col!r}: {raw.iloc[i]!r} "
                            "is not a number of seconds")
-        out[col] = num.to_numpy()
+        out[col] = num
     out["outcome"] = df["outcome"].astype(str).to_numpy()
     out["handle_time"] = out.pop("handle_time")
     out["agent"] = df["agent"].fillna("").astype(str).to_numpy()
