@@ -162,14 +162,15 @@ def clock_table_from_results(results: Sequence[Any], interval: float = 3600.0,
     """
     logs = []
     n_days = 0
-    for i, r in enumerate(results):
+    first = pd.Timestamp("2000-01-01")
+    for r in results:
         if r.calls is None or len(r.calls) == 0:
             raise LogError("clock_table_from_results: a replication has no per-call "
                            "records; simulate with record_calls=True")
         s = _start_of(r) if start is None else start
-        lg = calls_to_log(r.calls, start=s, first_day=pd.Timestamp("2000-01-01")
-                          + pd.Timedelta(days=10000 * i))
+        lg = calls_to_log(r.calls, start=s, first_day=first)  # each on its own days
         n_days += int(lg.calls["day"].nunique())
+        first = lg.calls["day"].max() + pd.Timedelta(days=2)
         logs.append(lg.calls)
     merged = CallLog(pd.concat(logs, ignore_index=True), source="<simulation>")
     return clock_table(merged, interval, service_levels=service_levels,
@@ -198,8 +199,8 @@ def _mix(metrics_lo: Any, metrics_hi: Any, f: float) -> dict[str, float]:
 def erlang_a_clock(fit: FitResult) -> pd.DataFrame:
     """Per-interval Erlang-A (M/M/c+M) predictions from a fit's inputs, as clock-table rows.
 
-    Inputs per interval: arrival rate of calls reaching the queue (fitted arrivals, less
-    the IVR hang-up share), mean handle time (the arrival-weighted mean of each call
+    Inputs per interval: arrival rate of calls reaching the queue (the fitted arrivals;
+    with ``ivr="menu"`` less the IVR hang-up share), mean handle time (the arrival-weighted mean of each call
     type's fitted block or day mean), patience (the censored exponential MLE, pooled as
     an arrival-weighted hazard), agents (the fitted fractional staffing, as a floor/ceil
     mixture). Only ``all`` rows; counts are expected values over ``len(fit.days)`` days.
@@ -209,8 +210,8 @@ def erlang_a_clock(fit: FitResult) -> pd.DataFrame:
     types = list(fit.types)
     n_int = round(86400.0 / iv)
     lam = np.stack([arr.loc[arr["call_type"] == t, "mean"].to_numpy() for t in types])
-    if fit.ivr is not None:
-        lam = lam * (1.0 - fit.ivr["hangup"])
+    if fit.ivr is not None and fit.options.get("ivr") == "menu":
+        lam = lam * (1.0 - fit.ivr["hangup"])  # arrivals include IVR hang-ups
     rows = []
     nd = len(fit.days)
     for i in range(n_int):

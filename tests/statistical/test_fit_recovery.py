@@ -56,7 +56,7 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[CallLog, FitResult
     path = tmp_path_factory.mktemp("log") / "sim.parquet"
     calls_to_log(r.calls, start=0.0, first_day="2024-01-01", path=path)
     log = read_log(path)
-    return log, fit_log(log, min_block_calls=300, min_block_events=50)
+    return log, fit_log(log, min_block_calls=300, min_block_events=50, ivr="menu")
 
 
 def test_arrival_rates_recovered(fitted: tuple[CallLog, FitResult]) -> None:

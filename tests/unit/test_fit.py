@@ -241,11 +241,22 @@ def test_scenario_forms(tmp_path: Path) -> None:
     assert any(not float(v).is_integer() for v in staffing["per_interval"])
     assert planned["queue"] == {"short_abandon": 0.0}
     assert planned["ivr"]["nodes"]["menu"]["options"] == {"1": {"queue": "A"}}
+    assert planned["ivr"]["nodes"]["menu"]["hangup"] == 0.0  # default: hang-ups not simulated
+    n_arr = sum(planned["arrivals"]["by_call_type"]["A"]["per_interval"])
+    menu = fit_log(_small_fit_log(), ivr="menu").scenario_dict()
+    assert menu["ivr"]["nodes"]["menu"]["hangup"] == pytest.approx(1 / 25, abs=1e-3)
+    assert sum(menu["arrivals"]["by_call_type"]["A"]["per_interval"]) == pytest.approx(
+        n_arr * 25 / 24, rel=1e-3)  # every call, IVR hang-ups included
+    assert "ivr" not in fit_log(_small_fit_log(), ivr="none").scenario_dict()
     assert len(planned["arrivals"]["by_call_type"]["A"]["per_interval"]) == 24
     # today's engine accepts the 'current' form as it is
     current = fit.scenario_dict("current")
     sc = scenario_from_dict(current)
     assert sc.call_types["A"].patience is not None
+    st_c = current["pools"]["agents"]["staffing"]
+    assert st_c["interval"] == 360 and all(isinstance(v, int) for v in st_c["per_interval"])
+    per = np.asarray(st_c["per_interval"], dtype=float).reshape(24, 10).mean(axis=1)
+    assert np.allclose(per, staffing["per_interval"], atol=0.051)
     assert all(isinstance(v, int) for v in current["pools"]["agents"]["staffing"]
                ["per_interval"])
     out = fit.write_scenario(tmp_path / "centre.yaml")
