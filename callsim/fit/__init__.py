@@ -9,7 +9,8 @@ Public API
     an exponential tail) per call type and time block, the IVR, and agents per interval.
 ``FitResult``
     ``.scenario_dict(engine="planned"|"current")``, ``.write_scenario(path)`` (YAML and
-    ``<stem>.fit.html``), ``.report`` (every estimate with its CI), ``.figures()``,
+    ``<stem>.fit.html``), ``.report`` (a ``FitReport`` table: every estimate with its
+    CI), ``.figures()``,
     ``.arrivals``, ``.staffing``, ``.types``, ``.ivr``, ``.overdispersion``.
 ``kaplan_meier(durations, events)``, ``fit_duration(values)``, ``infer_staffing(...)``
     The estimators on their own.
@@ -31,6 +32,7 @@ from callsim.fit.core import FitResult, fit_log
 from callsim.fit.dists import DurationFit, fit_duration
 from callsim.fit.html import write_fit_html
 from callsim.fit.km import PatienceFit, exponential_mle, fit_patience, kaplan_meier
+from callsim.fit.report import FitReport
 from callsim.fit.score import (
     Score,
     clock_table,
@@ -40,7 +42,7 @@ from callsim.fit.score import (
 )
 from callsim.fit.staffing import infer_staffing
 
-__all__ = ["DurationFit", "FitResult", "PatienceFit", "Score", "clock_table",
+__all__ = ["DurationFit", "FitReport", "FitResult", "PatienceFit", "Score", "clock_table",
            "clock_table_from_results", "erlang_a_clock", "exponential_mle", "fit_duration",
            "fit_log", "fit_patience", "infer_staffing", "kaplan_meier", "score",
            "write_fit_html"]

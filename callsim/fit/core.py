@@ -50,6 +50,7 @@ from scipy import stats
 from callsim.fit.arrivals import arrival_counts, overdispersion, parse_days, select_days
 from callsim.fit.dists import DurationFit, dist_quantiles, fit_duration
 from callsim.fit.km import PatienceFit, fit_patience
+from callsim.fit.report import FitReport
 from callsim.fit.staffing import infer_staffing
 from callsim.logs import CallLog, LogError
 
@@ -136,7 +137,7 @@ class FitResult:
     options: dict[str, Any]
 
     @property
-    def report(self) -> pd.DataFrame:
+    def report(self) -> FitReport:
         """Every estimate with its uncertainty, one row each (see :mod:`callsim.fit.report`)."""
         from callsim.fit.report import report_table
 
@@ -145,7 +146,6 @@ class FitResult:
     def scenario_dict(self, engine: Engine = "planned") -> dict[str, Any]:
         """The fitted scenario as a mapping (YAML-ready; see the module docstring)."""
         types = list(self.types)
-        n_int = round(86400.0 / self.interval)
         current = engine == "current"
         ct: dict[str, Any] = {}
         for name, tf in self.types.items():
@@ -258,7 +258,8 @@ def _for(dist: dict[str, Any], current: bool) -> dict[str, Any]:
 
 def fit_log(
     log: CallLog, days: Any = None, interval: float | str = 3600.0, *, dates: Any = None,
-    blocks: tuple[str, ...] | None = DEFAULT_BLOCKS, ivr: Literal["prompt", "menu", "none"] = "prompt",
+    blocks: tuple[str, ...] | None = DEFAULT_BLOCKS,
+    ivr: Literal["prompt", "menu", "none"] = "prompt",
     short_abandon: float = 0.0, short_call: float = 10.0, min_block_calls: int = 300,
     min_block_events: int = 50, min_at_risk: int = 30, seed: int = 0,
 ) -> FitResult:

@@ -1,8 +1,9 @@
 """The fit report table: every estimate of a :class:`~callsim.fit.core.FitResult` with its
 uncertainty, one row each.
 
-Owns :func:`report_table`. Imports numpy and pandas only (it reads the FitResult's
-attributes; no import of :mod:`callsim.fit.core` at run time).
+Owns :data:`FitReport` (the table's type) and :func:`report_table`. Imports numpy,
+pandas and :mod:`callsim.fit.km` (it reads the FitResult's attributes; no import of
+:mod:`callsim.fit.core` at run time).
 
 Columns: ``quantity``, ``call_type`` (``all`` for pooled rows), ``block`` (``day`` or
 ``HH:MM-HH:MM``, or the clock interval for per-interval rows), ``estimate``,
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from callsim.fit.core import FitResult
     from callsim.fit.dists import DurationFit
     from callsim.fit.km import PatienceFit
+
+
+FitReport = pd.DataFrame
+"""The fit report: a table, one row per estimate (columns in the module docstring)."""
 
 
 def _row(rows: list[dict[str, Any]], quantity: str, call_type: str, block: str,
@@ -68,7 +73,7 @@ def _patience_rows(rows: list[dict[str, Any]], ct: str, block: str, p: PatienceF
              f"tail mean {p.tail_mean:.4g} s")
 
 
-def report_table(fit: FitResult) -> pd.DataFrame:
+def report_table(fit: FitResult) -> FitReport:
     """Every estimate of *fit* with its uncertainty (see the module docstring)."""
     rows: list[dict[str, Any]] = []
     nd = len(fit.days)

@@ -200,8 +200,8 @@ def erlang_a_clock(fit: FitResult) -> pd.DataFrame:
     """Per-interval Erlang-A (M/M/c+M) predictions from a fit's inputs, as clock-table rows.
 
     Inputs per interval: arrival rate of calls reaching the queue (the fitted arrivals;
-    with ``ivr="menu"`` less the IVR hang-up share), mean handle time (the arrival-weighted mean of each call
-    type's fitted block or day mean), patience (the censored exponential MLE, pooled as
+    with ``ivr="menu"`` less the IVR hang-up share), mean handle time (the
+    arrival-weighted mean of each call type's fitted block or day mean), patience (the censored exponential MLE, pooled as
     an arrival-weighted hazard), agents (the fitted fractional staffing, as a floor/ceil
     mixture). Only ``all`` rows; counts are expected values over ``len(fit.days)`` days.
     """
