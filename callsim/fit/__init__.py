@@ -20,6 +20,9 @@ Public API
     (:mod:`callsim.fit.score`).
 ``write_fit_html(fit, path)``
     The self-contained HTML fit report.
+``write_trace(log, path, days=...) -> dict``
+    The recorded arrivals as a CSV and the ``arrivals: {trace: ...}`` section that
+    replays them (for ``callsim replay``; the engine side is pending).
 
 Owns fitting and scoring. Imports :mod:`callsim.logs`, :mod:`callsim.analytic` and
 (for parsing durations) :mod:`callsim.config`; never the simulation model: simulated
@@ -41,8 +44,9 @@ from callsim.fit.score import (
     score,
 )
 from callsim.fit.staffing import infer_staffing
+from callsim.fit.trace import write_trace
 
 __all__ = ["DurationFit", "FitReport", "FitResult", "PatienceFit", "Score", "clock_table",
            "clock_table_from_results", "erlang_a_clock", "exponential_mle", "fit_duration",
            "fit_log", "fit_patience", "infer_staffing", "kaplan_meier", "score",
-           "write_fit_html"]
+           "write_fit_html", "write_trace"]

@@ -23,6 +23,7 @@ from callsim.fit import (
     infer_staffing,
     kaplan_meier,
     score,
+    write_trace,
 )
 from callsim.fit.arrivals import overdispersion
 from callsim.fit.dists import dist_quantiles
@@ -266,3 +267,19 @@ def test_scenario_forms(tmp_path: Path) -> None:
     rep = fit.report
     assert {"quantity", "estimate", "ci_low", "ci_high", "n", "method"} <= set(rep.columns)
     assert "overdispersion (busyness CV)" in set(rep["quantity"])
+
+
+def test_trace_file_and_section(tmp_path: Path) -> None:
+    log = _small_fit_log()
+    sec = write_trace(log, tmp_path / "traces" / "calls.csv", days="mon,tue",
+                      relative_to=tmp_path)
+    assert sec == {"trace": {"path": "traces/calls.csv", "time_column": "arrival",
+                             "type_column": "call_type", "day_column": "day",
+                             "handle_column": "handle_time"}}
+    t = pd.read_csv(tmp_path / "traces" / "calls.csv")
+    kept = log.calls.loc[log.calls["day"].dt.dayofweek.isin([0, 1])
+                         & (log.calls["outcome"] != "ivr_hangup")]
+    assert len(t) == len(kept) and set(t["day"]) == {"2024-01-01", "2024-01-02"}
+    assert np.allclose(np.sort(t["arrival"]), np.sort(kept["arrival"]))
+    assert (t.groupby("day")["arrival"].diff().dropna() >= 0).all()
+    assert t["handle_time"].notna().sum() == (kept["outcome"] == "answered").sum()
