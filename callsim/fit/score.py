@@ -202,8 +202,8 @@ def erlang_a_clock(fit: FitResult) -> pd.DataFrame:
     Inputs per interval: arrival rate of calls reaching the queue (the fitted arrivals;
     with ``ivr="menu"`` less the IVR hang-up share), mean handle time (the
     arrival-weighted mean of each call type's fitted block or day mean), patience (the
-    censored exponential MLE, pooled as an arrival-weighted hazard), agents (the fitted fractional staffing, as a floor/ceil
-    mixture). Only ``all`` rows; counts are expected values over ``len(fit.days)`` days.
+    censored exponential MLE, pooled as an arrival-weighted hazard), agents (the fitted
+    fractional staffing, as a floor/ceil mixture). Only ``all`` rows; counts are expected values over ``len(fit.days)`` days.
     """
     iv = fit.interval
     arr = fit.arrivals
