@@ -203,7 +203,8 @@ def erlang_a_clock(fit: FitResult) -> pd.DataFrame:
     with ``ivr="menu"`` less the IVR hang-up share), mean handle time (the
     arrival-weighted mean of each call type's fitted block or day mean), patience (the
     censored exponential MLE, pooled as an arrival-weighted hazard), agents (the fitted
-    fractional staffing, as a floor/ceil mixture). Only ``all`` rows; counts are expected values over ``len(fit.days)`` days.
+    fractional staffing, as a floor/ceil mixture). Only ``all`` rows; counts are
+    expected values over ``len(fit.days)`` days.
     """
     iv = fit.interval
     arr = fit.arrivals
