@@ -243,12 +243,17 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     assert "arrivals.rate" in msg and "horizon.lenght" in msg
 
 
-def test_unquoted_clock_time_is_rejected_with_a_hint(tmp_path: Path) -> None:
-    # YAML 1.1 reads an unquoted 10:00 as the base-60 integer 600.
+def test_unquoted_clock_time_is_a_clock_time(tmp_path: Path) -> None:
+    # YAML 1.1 would read an unquoted 10:00 as the base-60 integer 600; callsim never does
     text = yaml.safe_dump(base(), sort_keys=False).replace(
         "horizon:\n", "horizon:\n  start: 10:00\n", 1)
-    path = write(tmp_path, text)
-    msg = load_error(path)
+    assert load_scenario(write(tmp_path, text)).horizon.start == 10 * 3600.0
+
+
+def test_number_where_a_clock_time_is_expected_is_rejected_with_a_hint(tmp_path: Path) -> None:
+    text = yaml.safe_dump(base(), sort_keys=False).replace(
+        "horizon:\n", "horizon:\n  start: 600\n", 1)
+    msg = load_error(write(tmp_path, text))
     assert "horizon.start" in msg and "600" in msg and "quoted" in msg and "HH:MM" in msg
 
 
@@ -550,7 +555,7 @@ def test_override_applies_after_extends(tmp_path: Path) -> None:
     (["garbage"], ["'garbage'", "path=value"]),
     (["=3"], ["path before '=' is empty"]),
     (["pools.p1.skills.5=a"], ["'5'", "index"]),
-    (["arrivals.rate=[1"], ["not valid YAML"]),
+    (["arrivals.rate=[1"], ["arrivals.rate", "'[1'", "missing ']'"]),
 ])
 def test_bad_overrides(tmp_path: Path, override: list[str], needles: list[str]) -> None:
     msg = load_error(write(tmp_path, base()), override)
