@@ -20,6 +20,8 @@ from callsim.errors import ConfigError
 
 
 def _fmt_value(value: Any) -> str:
+    if isinstance(value, bool) or value is None:  # as written in YAML
+        return "null" if value is None else str(value).lower()
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

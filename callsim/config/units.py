@@ -25,16 +25,16 @@ UNIT_SECONDS = {None: 1.0, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 36
 _CLOCK_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
 
 
-def refuse_bool(value: Any) -> Any:
+def refuse_bool(value: Any, want: str = "a number") -> Any:
     """Refuse ``true``/``false`` where a number is expected (pydantic would read 1/0)."""
     if isinstance(value, bool):
-        raise ValueError(f"{str(value).lower()} is a boolean (true/false); write a number")
+        raise ValueError(f"{str(value).lower()} is a boolean (true/false); write {want}")
     return value
 
 
 def parse_duration(value: Any) -> Any:
     """Turn ``"30min"``-style strings into seconds; leave numbers to pydantic."""
-    refuse_bool(value)
+    refuse_bool(value, "a duration: seconds (90) or a number with a unit (90s, 30min, 8h)")
     if isinstance(value, str):
         m = _DURATION_RE.match(value)
         if not m:
@@ -53,7 +53,7 @@ def is_clock(text: str) -> bool:
 
 def parse_clock(value: Any) -> Any:
     """Turn ``"HH:MM"`` into seconds since midnight."""
-    refuse_bool(value)
+    refuse_bool(value, "a clock time \"HH:MM\"")
     if isinstance(value, str):
         m = _CLOCK_RE.fullmatch(value)
         if not m or int(m.group(2)) >= 60 or int(m.group(1)) > 48:

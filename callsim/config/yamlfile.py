@@ -148,6 +148,11 @@ def parse_yaml(text: str, where: str) -> Any:
     """Parse one YAML document strictly (see the module docstring); *where* names it."""
     try:
         data = yaml.load(text, Loader=StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise ConfigError(f"{where}: not valid YAML{at}: {what}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where}: not valid YAML: {exc}") from None
     except (ValueError, OverflowError) as exc:  # a number Python cannot represent
