@@ -13,6 +13,13 @@ from callsim.compiled.scenario import (
     CompiledScenario,
     compile_scenario,
 )
+from callsim.compiled.size import (
+    ScenarioTooLarge,
+    SizeEstimate,
+    allowing_large,
+    check_size,
+    estimate_size,
+)
 
 __all__ = [
     "DAY",
@@ -20,5 +27,10 @@ __all__ = [
     "CompiledPool",
     "CompiledScenario",
     "PiecewiseRate",
+    "ScenarioTooLarge",
+    "SizeEstimate",
+    "allowing_large",
+    "check_size",
     "compile_scenario",
+    "estimate_size",
 ]

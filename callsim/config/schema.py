@@ -45,6 +45,9 @@ from callsim.config.units import (
 
 # ------------------------------------------------------------------------ horizon
 
+MAX_HORIZON = 3660 * 86400.0
+"""Longest horizon and drain limit (ten years, in seconds)."""
+
 
 class Horizon(Strict):
     """When the simulated period starts, how long it lasts and how it is reported."""
@@ -72,6 +75,11 @@ class Horizon(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Horizon:
+        for key in ("length", "drain_limit"):
+            v = getattr(self, key)
+            if v > MAX_HORIZON:
+                raise ValueError(f"{key} ({v / 86400:,.6g} days) is longer than "
+                                 f"{MAX_HORIZON / 86400:g} days, the longest allowed")
         if self.warmup >= self.length:
             raise ValueError(
                 f"warmup ({self.warmup:g} s) must be shorter than length ({self.length:g} s)"
@@ -266,8 +274,8 @@ class Staffing(Strict):
     @model_validator(mode="before")
     @classmethod
     def _bare_int(cls, data: Any) -> Any:
-        if isinstance(data, int) and not isinstance(data, bool):
-            return {"agents": data}
+        if isinstance(data, int | float | str) and not isinstance(data, bool):
+            return {"agents": data}  # shorthand: a constant headcount
         return data
 
     @model_validator(mode="after")
