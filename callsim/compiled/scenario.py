@@ -23,7 +23,7 @@ import numpy as np
 from callsim import distributions as d
 from callsim.compiled.menu import CompiledIvr, compile_ivr
 from callsim.compiled.rates import PiecewiseRate, compile_rate
-from callsim.compiled.size import ScenarioTooLarge, check_size
+from callsim.compiled.size import check_size
 from callsim.compiled.sources import base_dir, build_distribution
 from callsim.compiled.staffing import Piece, change_points, staffing_pieces
 from callsim.config import Scenario
@@ -158,10 +158,7 @@ def compile_scenario(sc: Scenario, allow_large: bool = False) -> CompiledScenari
         check_size` and *allow_large* is not set.
     """
     cs = _compile(sc)
-    try:
-        check_size(cs, allow_large=allow_large)
-    except ScenarioTooLarge as exc:
-        raise ScenarioTooLarge(f"{sc.source or '<scenario>'}: {exc}") from None
+    check_size(cs, allow_large=allow_large, where=sc.source)
     return cs
 
 

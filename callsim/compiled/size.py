@@ -125,12 +125,13 @@ def _gib(n: float) -> str:
 
 
 def check_size(cs: CompiledScenario, record_calls: bool = False,
-               allow_large: bool = False) -> SizeEstimate:
+               allow_large: bool = False, where: str | None = None) -> SizeEstimate:
     """Refuse *cs* if one replication would exceed the limits; return the estimate.
 
     Limits: :data:`MAX_CALLS` expected calls per replication, :data:`MAX_AGENTS` agents at
     once, :func:`memory_limit` bytes (per-call records included when *record_calls*).
     *allow_large* (or an enclosing :func:`allowing_large`) lets the scenario through.
+    *where* starts the message (default: the scenario's name).
 
     Raises
     ------
@@ -156,7 +157,7 @@ def check_size(cs: CompiledScenario, record_calls: bool = False,
                         f"(limit {_gib(limit)})")
     if problems:
         raise ScenarioTooLarge(
-            f"{cs.name}: too large to run: " + "; ".join(problems) + ". If you mean it, "
+            f"{where or cs.name}: too large to run: " + "; ".join(problems) + ". If you mean it, "
             "rerun with --allow-large (API: allow_large=True, or within "
             "callsim.compiled.allowing_large()); else check the figures (rates are calls "
             "per hour, daily_volume calls per day)")
