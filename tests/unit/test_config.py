@@ -14,6 +14,8 @@ from typing import Any
 import pydantic
 import pytest
 import yaml
+from conftest import set_key, two_types
+from conftest import write_yaml as write
 
 import callsim
 from callsim import ConfigError
@@ -29,31 +31,9 @@ from callsim.config import (
     with_overrides,
 )
 
-BASE: dict[str, Any] = {
-    "name": "t",
-    "horizon": {"length": "2h", "interval": "30min"},
-    "call_types": {
-        "a": {
-            "handle_time": {"dist": "exponential", "mean": 100},
-            "patience": {"dist": "exponential", "mean": 60},
-        },
-        "b": {"handle_time": 50},  # scalar shorthand: deterministic 50 s
-    },
-    "arrivals": {"rate": 60, "mix": {"a": 0.5, "b": 0.5}},
-    "pools": {"p1": {"skills": ["a", "b"], "staffing": 3}},
-}
-
 
 def base() -> dict[str, Any]:
-    return copy.deepcopy(BASE)
-
-
-def write(tmp_path: Path, data: dict[str, Any] | str, name: str = "scenario.yaml") -> Path:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return two_types()
 
 
 def load_error(path: Path, overrides: Any = None) -> str:
@@ -109,11 +89,7 @@ def test_shipped_scenarios_are_valid() -> None:
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def mutate(d: dict[str, Any]) -> None:
-        node = d
-        keys = path.split(".")
-        for k in keys[:-1]:
-            node = node.setdefault(k, {})
-        node[keys[-1]] = value
+        set_key(d, path, value)
 
     return mutate
 
