@@ -41,6 +41,7 @@ from callsim.config.units import (
     PositiveDuration,
     Probability,
     Strict,
+    refuse_bool,
 )
 
 # ------------------------------------------------------------------------ horizon
@@ -274,7 +275,8 @@ class Staffing(Strict):
     @model_validator(mode="before")
     @classmethod
     def _bare_int(cls, data: Any) -> Any:
-        if isinstance(data, int | float | str) and not isinstance(data, bool):
+        refuse_bool(data, "a number of agents or a mapping (agents, per_interval, shifts)")
+        if isinstance(data, int | float | str):
             return {"agents": data}  # shorthand: a constant headcount
         return data
 

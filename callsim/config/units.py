@@ -64,11 +64,20 @@ def parse_clock(value: Any) -> Any:
     return value
 
 
+def whole_number(value: Any) -> Any:
+    """Refuse booleans and floats too large to be a whole number exactly."""
+    refuse_bool(value, "a whole number")
+    if isinstance(value, float) and not abs(value) <= 2.0**53:
+        raise ValueError(f"{value:g} is too large for a whole number here (at most "
+                         f"{2**53:,})")
+    return value
+
+
 NO_BOOL = BeforeValidator(refuse_bool)
 Float = Annotated[float, NO_BOOL]
 """A number (booleans refused)."""
-Int = Annotated[int, NO_BOOL]
-"""A whole number (booleans refused)."""
+Int = Annotated[int, BeforeValidator(whole_number)]
+"""A whole number (booleans and floats beyond 2**53 refused)."""
 Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, allow_inf_nan=False)]
 PositiveDuration = Annotated[
     float, BeforeValidator(parse_duration), Field(gt=0, allow_inf_nan=False)
