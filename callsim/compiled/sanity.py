@@ -206,7 +206,9 @@ def _menu_warnings(ivr: CompiledIvr, weights: np.ndarray) -> list[str]:
                          f"{node.timeout_rate:g}) until the walk is cut after "
                          f"{MAX_MENU_VISITS} menu visits")
         if tout_d[n] > 1e-9:
-            parts.append(f"{tout_d[n] / reach[n]:.0%} after {node.max_repeats + 1} timeouts "
+            tries = node.max_repeats + 1
+            parts.append(f"{tout_d[n] / reach[n]:.0%} after {tries} timeout"
+                         f"{'s' if tries != 1 else ''} "
                          f"(timeout_rate {node.timeout_rate:g}, on_timeout: disconnect)")
         if opt_d[n] > 1e-9:
             parts.append(f"{opt_d[n] / reach[n]:.0%} by pressing a disconnect option")
