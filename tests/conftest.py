@@ -98,7 +98,7 @@ except ImportError:  # pragma: no cover - hypothesis is in the test extra
     pass
 else:
     settings.register_profile(
-        "ci", max_examples=40, deadline=None, derandomize=True, database=None,
+        "ci", max_examples=100, deadline=None, derandomize=True, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     settings.register_profile(

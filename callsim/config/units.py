@@ -11,6 +11,7 @@ callsim.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -67,7 +68,9 @@ def parse_clock(value: Any) -> Any:
 def whole_number(value: Any) -> Any:
     """Refuse booleans and floats too large to be a whole number exactly."""
     refuse_bool(value, "a whole number")
-    if isinstance(value, float) and not abs(value) <= 2.0**53:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value} is not a finite number; write a whole number")
+    if isinstance(value, float) and abs(value) > 2.0**53:
         raise ValueError(f"{value:g} is too large for a whole number here (at most "
                          f"{2**53:,})")
     return value
