@@ -1,8 +1,10 @@
 """Reading what a scenario points to: distributions from config, numbers from files.
 
-Owns :func:`build_distribution` and :func:`read_numbers` (CSV columns or one number per
-line, with errors that name the file and line). Imports :mod:`callsim.config`,
-:mod:`callsim.distributions` and :mod:`callsim.errors`.
+Owns :func:`build_distribution` (each distribution config builds itself, see the
+registry in :mod:`callsim.config.distributions`; this gives it the file reader) and
+:func:`read_numbers` (CSV columns or one number per line, with errors that name the file
+and line). Imports :mod:`callsim.config`, :mod:`callsim.distributions` and
+:mod:`callsim.errors`.
 """
 
 from __future__ import annotations

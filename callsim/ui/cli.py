@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from callsim import analytic
 from callsim.compiled import CompiledScenario, allowing_large, compile_scenario
@@ -304,7 +305,7 @@ def print_warnings(cs: CompiledScenario) -> list[str]:
     warnings = scenario_warnings(cs)
     err = Console(stderr=True, soft_wrap=True)
     for w in warnings:
-        err.print(f"[bold yellow]warning:[/] {w}", markup=True, highlight=False)
+        err.print(f"[bold yellow]warning:[/] {escape(w)}", markup=True, highlight=False)
     return warnings
 
 
@@ -409,14 +410,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         if is_refusal(exc):
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
+                      highlight=False)
             return EXIT_USAGE
         what = str(exc) if isinstance(exc, CallsimError) else f"{type(exc).__name__}: {exc}"
         if isinstance(exc, MemoryError):
             what = "out of memory (MemoryError)"
         elif isinstance(exc, RecursionError):
             what = "RecursionError (nesting too deep)"
-        err.print(f"[bold red]internal error:[/] {what}", markup=True, highlight=False)
+        err.print(f"[bold red]internal error:[/] {escape(what)}", markup=True,
+                  highlight=False)
         err.print(BUG_HINT, highlight=False)
         return EXIT_ERROR
 

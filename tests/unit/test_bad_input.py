@@ -37,7 +37,7 @@ REFUSED: dict[str, list[str]] = {
     "billion_laughs.yaml": ["more than 2,000,000 values", "aliases"],
     "horizon_1e9_days.yaml": ["horizon", "longer than 3660 days"],
     "length_sexagesimal.yaml": ["horizon.length", "'1:30' is not a duration"],
-    "octal_agents.yaml": ["arrivals.rate", "'0x10'", "valid number"],
+    "hex_rate.yaml": ["arrivals.rate", "'0x10'", "valid number"],
     "cross_reference.yaml": ["routing.a[1]", "'nope' is not an agent pool", "allowed: p1"],
 }
 #: file -> substrings of the warning
@@ -149,6 +149,7 @@ def test_sweep_grid_too_large_exit_2(capsys: pytest.CaptureFixture[str]) -> None
     ("{a: 1", ["arrivals.rate", "missing '}'"]),
     ("{a: 1, a: 2}", ["duplicate key 'a'"]),
     ("1e999", ["arrivals.rate", "finite"]),
+    ("'[/x]'", ["(got '[/x]')"]),  # printed as text, not read as terminal markup
 ])
 def test_bad_set_values_exit_2(capsys: pytest.CaptureFixture[str], value: str,
                                needles: list[str]) -> None:
