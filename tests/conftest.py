@@ -1,8 +1,8 @@
 """Shared test fixtures: the small scenarios, the YAML file writer, markers, hypothesis.
 
 * :data:`TWO_TYPES` is the small scenario the config, CLI and bad-input tests mutate
-  (two call types, one pool, 2 h). Take copies (:func:`two_types`, the
-  ``two_types_data`` fixture): tests mutate them. :func:`set_key` mutates one field.
+  (two call types, one pool, 2 h). Take copies (:func:`two_types`): tests mutate them.
+  :func:`set_key` sets one field.
 * :func:`write_yaml` writes a mapping (or text) as a YAML file; the ``write`` fixture is
   it bound to the test's ``tmp_path``.
 * Markers: ``statistical``, ``notebook`` and ``browser`` tests are also ``slow``, so
@@ -64,12 +64,6 @@ def set_key(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         node = node.setdefault(k, {})
     node[keys[-1]] = value
     return data
-
-
-@pytest.fixture
-def two_types_data() -> dict[str, Any]:
-    """A fresh copy of :data:`TWO_TYPES`."""
-    return two_types()
 
 
 @pytest.fixture

@@ -10,11 +10,13 @@ field, and no traceback; a *warning* file runs, prints a warning naming the fiel
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import two_types, write_yaml
+from conftest import two_types
 
+from callsim.config import load_scenario
 from callsim.ui.cli import main
 
 BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
@@ -100,9 +102,9 @@ def test_allow_large_lets_a_large_scenario_through(capsys: pytest.CaptureFixture
     assert "valid scenario" in out
 
 
-def test_file_larger_than_the_limit_is_refused(tmp_path: Path,
+def test_file_larger_than_the_limit_is_refused(write: Callable[..., Path],
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    path = write_yaml(tmp_path, "# padding\n" * (11 * 2**20 // 10))
+    path = write("# padding\n" * (11 * 2**20 // 10))
     code, _out, err = cli(capsys, "validate", str(path))
     assert code == 2 and "larger than 10 MiB" in err and "CSV" in err
 
@@ -160,10 +162,8 @@ def test_bad_set_values_exit_2(capsys: pytest.CaptureFixture[str], value: str,
     assert "KPI" not in out
 
 
-def test_set_value_that_yaml_11_would_misread(tmp_path: Path) -> None:
-    from callsim.config import load_scenario
-
-    path = write_yaml(tmp_path, two_types())
+def test_set_value_that_yaml_11_would_misread(write: Callable[..., Path]) -> None:
+    path = write(two_types())
     sc = load_scenario(path, ["horizon.start=10:00", "pools.p1.staffing.agents=010"])
     assert sc.horizon.start == 36000.0  # not 600 (base 60)
     assert sc.pools["p1"].staffing.agents == 10  # not 8 (octal)
