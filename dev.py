@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Set up and run callsim with nothing but Python 3.11+ (no make, no global installs).
 
-    python3 dev.py run    # create .venv, install callsim, run the main job
-    python3 dev.py test   # create .venv, install the test extras, run ruff, mypy,
-                          # the import layers check and the whole test suite
+    python3 dev.py run            # create .venv, install callsim, run the main job
+    python3 dev.py test           # create .venv, install the test extras, run ruff, mypy,
+                                  # the import layers check and the whole test suite
+    python3 dev.py test --quick   # the same checks, and the tests not marked slow
+                                  # (statistical, notebooks, browser, > ~2 s)
 
 Both are idempotent: a second run reuses .venv.
 """
@@ -47,7 +49,7 @@ def run() -> int:
     return sh(BIN / "callsim", *MAIN_JOB[1:])
 
 
-def test() -> int:
+def test(quick: bool = False) -> int:
     ensure_venv("test")
     steps = [
         [BIN / "ruff", "check", "callsim", "tests", "benchmarks", "dev.py"],
@@ -58,7 +60,7 @@ def test() -> int:
         if sh(*step) != 0:
             print(f"FAILED: {' '.join(str(s) for s in step)}", flush=True)
             return 1
-    code = sh(PY, "-m", "pytest", "-n", "2", "-q")
+    code = sh(PY, "-m", "pytest", "-n", "2", "-q", *(["-m", "not slow"] if quick else []))
     if code == 5:
         print("FAILED: pytest collected no tests (exit code 5)", flush=True)
         return 1
@@ -66,7 +68,9 @@ def test() -> int:
 
 
 if __name__ == "__main__":
-    cmds = {"run": run, "test": test}
-    if len(sys.argv) != 2 or sys.argv[1] not in cmds:
-        sys.exit(__doc__)
-    sys.exit(cmds[sys.argv[1]]())
+    args = sys.argv[1:]
+    if args == ["run"]:
+        sys.exit(run())
+    if args in (["test"], ["test", "--quick"]):
+        sys.exit(test(quick=len(args) == 2))
+    sys.exit(__doc__)

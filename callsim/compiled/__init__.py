@@ -2,7 +2,9 @@
 
 The room between the description (:mod:`callsim.config`) and the engine: rates,
 staffing change points, the menu by index, distributions built from their configs and
-files. Nothing here imports the engine.
+files (``sources``), the size guard run on every compiled scenario (``size``) and the
+warnings about scenarios that run but are almost surely not meant (``sanity``).
+Nothing here imports the engine.
 """
 
 from callsim.compiled.clock import DAY
@@ -13,6 +15,13 @@ from callsim.compiled.scenario import (
     CompiledScenario,
     compile_scenario,
 )
+from callsim.compiled.size import (
+    ScenarioTooLarge,
+    SizeEstimate,
+    allowing_large,
+    check_size,
+    estimate_size,
+)
 
 __all__ = [
     "DAY",
@@ -20,5 +29,10 @@ __all__ = [
     "CompiledPool",
     "CompiledScenario",
     "PiecewiseRate",
+    "ScenarioTooLarge",
+    "SizeEstimate",
+    "allowing_large",
+    "check_size",
     "compile_scenario",
+    "estimate_size",
 ]

@@ -23,6 +23,7 @@ import numpy as np
 from callsim import distributions as d
 from callsim.compiled.menu import CompiledIvr, compile_ivr
 from callsim.compiled.rates import PiecewiseRate, compile_rate
+from callsim.compiled.size import check_size
 from callsim.compiled.sources import base_dir, build_distribution
 from callsim.compiled.staffing import Piece, change_points, staffing_pieces
 from callsim.config import Scenario
@@ -146,8 +147,22 @@ class CompiledScenario:
         return self.arrivals_total.expected(a, b) * np.asarray(self.mix)
 
 
-def compile_scenario(sc: Scenario) -> CompiledScenario:
-    """Turn a validated scenario into a :class:`CompiledScenario`."""
+def compile_scenario(sc: Scenario, allow_large: bool = False) -> CompiledScenario:
+    """Turn a validated scenario into a :class:`CompiledScenario`.
+
+    Raises
+    ------
+    ConfigError
+        When a file the scenario points to cannot be read, or (``ScenarioTooLarge``) when
+        one replication would pass the size limits of :func:`~callsim.compiled.size.
+        check_size` and *allow_large* is not set.
+    """
+    cs = _compile(sc)
+    check_size(cs, allow_large=allow_large, where=sc.source)
+    return cs
+
+
+def _compile(sc: Scenario) -> CompiledScenario:
     base = base_dir(sc)
     names = list(sc.call_types)
     index = {n: i for i, n in enumerate(names)}

@@ -1,8 +1,10 @@
 """Reading what a scenario points to: distributions from config, numbers from files.
 
-Owns :func:`build_distribution` and :func:`read_numbers` (CSV columns or one number per
-line, with errors that name the file and line). Imports :mod:`callsim.config`,
-:mod:`callsim.distributions` and :mod:`callsim.errors`.
+Owns :func:`build_distribution` (each distribution config builds itself, see the
+registry in :mod:`callsim.config.distributions`; this gives it the file reader) and
+:func:`read_numbers` (CSV columns or one number per line, with errors that name the file
+and line). Imports :mod:`callsim.config`, :mod:`callsim.distributions` and
+:mod:`callsim.errors`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import math
 from pathlib import Path
 
 from callsim import distributions as d
-from callsim.config import DistributionCfg, EmpiricalCfg, Scenario
+from callsim.config import DistributionCfg, Scenario
 from callsim.errors import ConfigError
 
 
@@ -69,25 +71,9 @@ def read_numbers(path: Path, column: str | None, where: str) -> list[float]:
 
 
 def build_distribution(cfg: DistributionCfg, base: Path, where: str) -> d.Distribution:
-    """Make a distribution object from its config."""
-    match cfg.dist:
-        case "exponential":
-            return d.Exponential(cfg.mean)
-        case "lognormal":
-            return d.Lognormal(cfg.mean, cfg.cv)
-        case "gamma":
-            return d.Gamma(cfg.mean, cfg.cv)
-        case "weibull":
-            return d.Weibull(cfg.shape, cfg.scale)
-        case "deterministic":
-            return d.Deterministic(cfg.value)
-        case "uniform":
-            return d.Uniform(cfg.low, cfg.high)
-        case "empirical":
-            assert isinstance(cfg, EmpiricalCfg)
-            if cfg.values is not None:
-                return d.Empirical(tuple(cfg.values))
-            assert cfg.file is not None
-            vals = read_numbers(base / cfg.file, cfg.column, where)
-            return d.Empirical(tuple(vals))
-    raise ConfigError(f"{where}: unknown distribution {cfg.dist!r}")  # pragma: no cover
+    """Make a distribution object from its config (data files read relative to *base*)."""
+
+    def read(file: str, column: str | None) -> list[float]:
+        return read_numbers(base / file, column, where)
+
+    return cfg.build(read)

@@ -1,33 +1,51 @@
-"""Scenario files: the YAML schema, safe loading, overrides and clean error messages.
+"""Scenario files: the YAML schema, strict loading, overrides and clean error messages.
 
-The description of a call centre as validated, immutable pydantic models. Imports only
-:mod:`callsim.errors` from callsim; never the compiled scenario or the engine.
+The description of a call centre as validated, immutable pydantic models. Rooms:
+``units`` (durations, clocks, no-boolean numbers, the strict base), ``distributions``
+(the distribution registry: config and builder in one class), ``menu`` (the IVR
+section), ``schema`` (the scenario models), ``checks`` (cross-section checks, run by
+``Scenario``'s model validator), ``yamlfile`` (strict YAML, limits, ``extends:``),
+``values`` (``--set`` values), ``messages`` (pydantic errors as lines), ``loading``
+(load, validate, overrides), ``builders`` (ready-made scenarios). Imports only
+:mod:`callsim.errors` and :mod:`callsim.distributions` from callsim; never the compiled
+scenario or the engine.
 """
 
+from callsim.config.checks import cross_check, cross_problems
+from callsim.config.distributions import (
+    DIST_NAMES,
+    DISTRIBUTIONS,
+    DeterministicCfg,
+    Dist,
+    DistCfg,
+    DistributionCfg,
+    EmpiricalCfg,
+    ExponentialCfg,
+    GammaCfg,
+    LognormalCfg,
+    UniformCfg,
+    WeibullCfg,
+    register,
+)
+from callsim.config.loading import (
+    apply_overrides,
+    load_scenario,
+    parse_override,
+    scenario_from_dict,
+    set_path,
+    validate,
+    with_overrides,
+)
+from callsim.config.menu import IvrCfg, MenuNode, MenuOption, MisrouteCfg
+from callsim.config.messages import format_validation_error
 from callsim.config.schema import (
     Arrivals,
     CallbackCfg,
     CallTypeCfg,
-    Clock,
     CsvProfile,
-    DeterministicCfg,
-    Dist,
-    DistributionCfg,
-    Duration,
-    EmpiricalCfg,
-    ExponentialCfg,
-    GammaCfg,
     Horizon,
-    IvrCfg,
     KpiCfg,
-    LognormalCfg,
-    MenuNode,
-    MenuOption,
-    MisrouteCfg,
-    Name,
     PoolCfg,
-    PositiveDuration,
-    Probability,
     QueueCfg,
     RateProfile,
     RedialCfg,
@@ -35,25 +53,25 @@ from callsim.config.schema import (
     Scenario,
     Shift,
     Staffing,
+)
+from callsim.config.units import (
+    Clock,
+    Duration,
+    Float,
+    Int,
+    Name,
+    PositiveDuration,
+    Probability,
     Strict,
-    UniformCfg,
-    WeibullCfg,
-    apply_overrides,
-    cross_check,
-    deep_merge,
-    format_validation_error,
-    load_scenario,
     parse_clock,
     parse_duration,
-    parse_override,
-    read_yaml,
-    scenario_from_dict,
-    set_path,
-    validate,
-    with_overrides,
 )
+from callsim.config.values import parse_value
+from callsim.config.yamlfile import deep_merge, read_yaml
 
 __all__ = [
+    "DISTRIBUTIONS",
+    "DIST_NAMES",
     "Arrivals",
     "CallTypeCfg",
     "CallbackCfg",
@@ -61,12 +79,15 @@ __all__ = [
     "CsvProfile",
     "DeterministicCfg",
     "Dist",
+    "DistCfg",
     "DistributionCfg",
     "Duration",
     "EmpiricalCfg",
     "ExponentialCfg",
+    "Float",
     "GammaCfg",
     "Horizon",
+    "Int",
     "IvrCfg",
     "KpiCfg",
     "LognormalCfg",
@@ -89,13 +110,16 @@ __all__ = [
     "WeibullCfg",
     "apply_overrides",
     "cross_check",
+    "cross_problems",
     "deep_merge",
     "format_validation_error",
     "load_scenario",
     "parse_clock",
     "parse_duration",
     "parse_override",
+    "parse_value",
     "read_yaml",
+    "register",
     "scenario_from_dict",
     "set_path",
     "validate",

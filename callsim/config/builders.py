@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from callsim.config.schema import Scenario, scenario_from_dict
+from callsim.config.loading import scenario_from_dict
+from callsim.config.schema import Scenario
 
 
 def erlang_scenario(

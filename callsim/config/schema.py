@@ -1,9 +1,12 @@
-"""Scenario files: the YAML schema, safe loading, overrides and clean error messages.
+"""The scenario models: what a call centre is, as validated, immutable pydantic models.
 
-Owns the *description* of a call centre as validated, immutable pydantic models.
-Imports only :mod:`callsim.errors` from callsim; it never imports the model. The
-:mod:`callsim.compiled` package turns a validated :class:`Scenario` into the plain
-objects the simulation runs on.
+Owns the sections of a scenario file (horizon, arrivals, call types, pools, queue, KPIs,
+IVR menu, misroutes, routing, redials, call-backs) and :class:`Scenario`, whose model
+validator runs the cross-section checks of :mod:`callsim.config.checks`, so a scenario
+built directly with ``Scenario(...)`` is checked exactly like one loaded from a file.
+Numeric fields use the no-boolean types of :mod:`callsim.config.units`; distributions
+come from the registry in :mod:`callsim.config.distributions`. Imports those two modules
+and :mod:`callsim.config.checks`; never the loader, the compiled scenario or the engine.
 
 Units: every duration is in seconds. A duration may be written as a number of
 seconds or as a string with a unit (``"90s"``, ``"30min"``, ``"8h"``, ``"1d"``);
@@ -14,184 +17,37 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
-from callsim.errors import ConfigError
-
-# --------------------------------------------------------------------------- units
-
-_DURATION_RE = re.compile(
-    r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(s|sec|min|m|h|hr|d|day|days)?\s*$"
+from callsim.config.checks import cross_problems
+from callsim.config.distributions import Dist, DistCfg
+from callsim.config.menu import IvrCfg, MisrouteCfg
+from callsim.config.units import (
+    Clock,
+    Duration,
+    Float,
+    Int,
+    Name,
+    PositiveDuration,
+    Probability,
+    Strict,
+    refuse_bool,
 )
-_UNIT_SECONDS = {None: 1.0, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0,
-                 "hr": 3600.0, "d": 86400.0, "day": 86400.0, "days": 86400.0}
-
-
-def parse_duration(value: Any) -> Any:
-    """Turn ``"30min"``-style strings into seconds; leave numbers to pydantic."""
-    if isinstance(value, str):
-        m = _DURATION_RE.match(value)
-        if not m:
-            raise ValueError(
-                f"{value!r} is not a duration; write seconds (90) or a number with a unit "
-                "(90s, 30min, 8h, 1d)"
-            )
-        return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
-    return value
-
-
-def parse_clock(value: Any) -> Any:
-    """Turn ``"HH:MM"`` into seconds since midnight."""
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
-        if not m or int(m.group(2)) >= 60 or int(m.group(1)) > 48:
-            raise ValueError(f"{value!r} is not a clock time; write HH:MM, e.g. 09:00")
-        return int(m.group(1)) * 3600.0 + int(m.group(2)) * 60.0
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a clock time; write it as a quoted \"HH:MM\"")
-    return value
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, allow_inf_nan=False)]
-PositiveDuration = Annotated[
-    float, BeforeValidator(parse_duration), Field(gt=0, allow_inf_nan=False)
-]
-Clock = Annotated[float, BeforeValidator(parse_clock), Field(ge=0, le=48 * 3600)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
-
-
-class Strict(BaseModel):
-    """Base of every config model: unknown keys are errors; objects are immutable."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
-    )
-
-
-# ------------------------------------------------------------------ distributions
-
-
-class ExponentialCfg(Strict):
-    """Exponential distribution."""
-
-    dist: Literal["exponential"]
-    mean: PositiveDuration
-    """Mean (seconds)."""
-
-
-class LognormalCfg(Strict):
-    """Lognormal distribution given by mean and coefficient of variation."""
-
-    dist: Literal["lognormal"]
-    mean: PositiveDuration
-    """Mean (seconds)."""
-    cv: Annotated[float, Field(gt=0, le=20)]
-    """Coefficient of variation (standard deviation / mean)."""
-
-
-class GammaCfg(Strict):
-    """Gamma distribution given by mean and coefficient of variation."""
-
-    dist: Literal["gamma"]
-    mean: PositiveDuration
-    """Mean (seconds)."""
-    cv: Annotated[float, Field(gt=0, le=20)]
-    """Coefficient of variation; shape = 1/cv²."""
-
-
-class WeibullCfg(Strict):
-    """Weibull distribution."""
-
-    dist: Literal["weibull"]
-    shape: Annotated[float, Field(gt=0)]
-    """Shape k (1 = exponential; < 1 = decreasing hazard)."""
-    scale: PositiveDuration
-    """Scale λ (seconds)."""
-
-
-class DeterministicCfg(Strict):
-    """A fixed duration. A bare number where a distribution is expected means this."""
-
-    dist: Literal["deterministic"]
-    value: Duration
-    """The duration (seconds)."""
-
-
-class UniformCfg(Strict):
-    """Uniform distribution on [low, high]."""
-
-    dist: Literal["uniform"]
-    low: Duration
-    """Lower bound (seconds)."""
-    high: Duration
-    """Upper bound (seconds)."""
-
-    @model_validator(mode="after")
-    def _order(self) -> UniformCfg:
-        if self.high < self.low:
-            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
-        return self
-
-
-class EmpiricalCfg(Strict):
-    """Resample observed durations: inline ``values`` or a ``file`` (one number per line,
-    or a CSV with a ``column``)."""
-
-    dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
-    """Observed durations (seconds)."""
-    file: str | None = None
-    """Path to a file of durations, relative to the scenario file."""
-    column: str | None = None
-    """Column of a CSV file to read (default: the only column)."""
-
-    @model_validator(mode="after")
-    def _one_source(self) -> EmpiricalCfg:
-        if (self.values is None) == (self.file is None):
-            raise ValueError("give exactly one of 'values' or 'file'")
-        if self.values is not None and len(self.values) == 0:
-            raise ValueError("'values' is empty; give at least one duration")
-        return self
-
-
-DistributionCfg = Annotated[
-    ExponentialCfg | LognormalCfg | GammaCfg | WeibullCfg | DeterministicCfg | UniformCfg
-    | EmpiricalCfg,
-    Field(discriminator="dist"),
-]
-DIST_NAMES = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "uniform",
-              "empirical")
-
-
-def _number_as_deterministic(value: Any) -> Any:
-    if isinstance(value, int | float | str) and not isinstance(value, bool):
-        try:
-            return {"dist": "deterministic", "value": parse_duration(value)}
-        except ValueError:
-            return value
-    return value
-
-
-Dist = Annotated[DistributionCfg, BeforeValidator(_number_as_deterministic)]
 
 # ------------------------------------------------------------------------ horizon
+
+MAX_HORIZON = 3660 * 86400.0
+"""Longest horizon and drain limit (ten years, in seconds)."""
 
 
 class Horizon(Strict):
@@ -220,6 +76,11 @@ class Horizon(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Horizon:
+        for key in ("length", "drain_limit"):
+            v = getattr(self, key)
+            if v > MAX_HORIZON:
+                raise ValueError(f"{key} ({v / 86400:,.6g} days) is longer than "
+                                 f"{MAX_HORIZON / 86400:g} days, the longest allowed")
         if self.warmup >= self.length:
             raise ValueError(
                 f"warmup ({self.warmup:g} s) must be shorter than length ({self.length:g} s)"
@@ -248,19 +109,19 @@ class RateProfile(Strict):
     start at 00:00 of the first day; one that covers a day repeats every day.
     """
 
-    rate: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    rate: Annotated[Float, Field(gt=0, allow_inf_nan=False)] | None = None
     """Constant arrival rate, calls per hour."""
-    per_interval: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    per_interval: list[Annotated[Float, Field(ge=0, allow_inf_nan=False)]] | None = None
     """Expected calls in each interval of length ``interval``, from 00:00."""
     interval: PositiveDuration = 3600.0
     """Length of each ``per_interval`` entry."""
-    daily_volume: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    daily_volume: Annotated[Float, Field(gt=0, allow_inf_nan=False)] | None = None
     """Expected calls per day, spread over the day by ``hourly_shape`` (flat if absent)."""
-    hourly_shape: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    hourly_shape: list[Annotated[Float, Field(ge=0, allow_inf_nan=False)]] | None = None
     """24 relative weights, one per clock hour; normalised to sum to 1."""
     csv: CsvProfile | None = None
     """Expected calls per interval read from a CSV file."""
-    scale: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
+    scale: Annotated[Float, Field(ge=0, allow_inf_nan=False)] = 1.0
     """Multiplies the whole profile (a what-if: 1.2 = 20 % more calls)."""
 
     @model_validator(mode="after")
@@ -297,11 +158,11 @@ class Arrivals(RateProfile):
     """
 
     # Re-declared so that a `by_call_type` form can leave every total field out.
-    mix: dict[Name, Annotated[float, Field(ge=0, le=1)]] | None = None
+    mix: dict[Name, Annotated[Float, Field(ge=0, le=1)]] | None = None
     """Share of the total per call type; must sum to 1."""
     by_call_type: dict[Name, RateProfile] | None = None
     """A separate arrival profile (and random stream) per call type."""
-    overdispersion: Annotated[float, Field(ge=0, le=2)] = 0.0
+    overdispersion: Annotated[Float, Field(ge=0, le=2)] = 0.0
     """Coefficient of variation of a gamma daily busyness factor (0 = plain Poisson)."""
 
     @model_validator(mode="before")
@@ -352,11 +213,11 @@ class CallTypeCfg(Strict):
     """Wrap-up after the caller hangs up: the agent stays busy (seconds)."""
     patience: Dist | None = None
     """How long the caller waits in queue before hanging up; null = never abandons."""
-    queue_capacity: Annotated[int, Field(ge=0)] | None = None
+    queue_capacity: Annotated[Int, Field(ge=0)] | None = None
     """Most calls that may wait in this call type's queue; a call finding it full is blocked."""
-    priority: int = 0
+    priority: Int = 0
     """Call-type priority: pools with ``policy: priority`` serve higher values first."""
-    wait_weight: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    wait_weight: Annotated[Float, Field(gt=0, allow_inf_nan=False)] = 1.0
     """Weight of this queue's waiting time for pools with ``policy: longest_wait``."""
     transfer_out: Probability = 0.0
     """Share of answered calls transferred to an official outside the centre (they end
@@ -386,7 +247,7 @@ class Shift(Strict):
     """Clock time the shift starts."""
     end: Clock
     """Clock time it ends; earlier than start means the next day (18:00-01:00)."""
-    agents: Annotated[int, Field(ge=0)]
+    agents: Annotated[Int, Field(ge=0)]
     """Headcount on this shift."""
 
     @model_validator(mode="after")
@@ -401,9 +262,9 @@ class Shift(Strict):
 class Staffing(Strict):
     """How many agents a pool has over time: give exactly one of the three forms."""
 
-    agents: Annotated[int, Field(ge=0)] | None = None
+    agents: Annotated[Int, Field(ge=0)] | None = None
     """A constant headcount."""
-    per_interval: list[Annotated[int, Field(ge=0)]] | None = None
+    per_interval: list[Annotated[Int, Field(ge=0)]] | None = None
     """Headcount per interval of length ``interval`` from 00:00 of the first day; one day
     of entries repeats daily, otherwise it must cover the horizon."""
     interval: PositiveDuration = 3600.0
@@ -414,8 +275,9 @@ class Staffing(Strict):
     @model_validator(mode="before")
     @classmethod
     def _bare_int(cls, data: Any) -> Any:
-        if isinstance(data, int) and not isinstance(data, bool):
-            return {"agents": data}
+        refuse_bool(data, "a number of agents or a mapping (agents, per_interval, shifts)")
+        if isinstance(data, int | float | str):
+            return {"agents": data}  # shorthand: a constant headcount
         return data
 
     @model_validator(mode="after")
@@ -442,7 +304,7 @@ class PoolCfg(Strict):
     """How a free agent picks among the queues it serves: the longest weighted wait
     (``wait_weight`` × wait of each queue's first caller; FCFS across queues by default),
     or ``priority``: the call type's ``priority``, then the skill order, then FCFS."""
-    reserve: dict[Name, Annotated[int, Field(ge=1)]] | None = None
+    reserve: dict[Name, Annotated[Int, Field(ge=1)]] | None = None
     """Keep this many idle agents for a call type: other calls are answered by this pool
     only while more agents than that are idle."""
     shrinkage: Probability = 0.0
@@ -460,7 +322,7 @@ class PoolCfg(Strict):
 class QueueCfg(Strict):
     """System-wide queue rules."""
 
-    capacity: Annotated[int, Field(ge=0)] | None = None
+    capacity: Annotated[Int, Field(ge=0)] | None = None
     """Most calls that may wait in all queues together; a call finding them full is
     disconnected with a message (outcome ``blocked``). null = no limit."""
     short_abandon: Duration = 0.0
@@ -473,108 +335,6 @@ class KpiCfg(Strict):
 
     service_levels: list[PositiveDuration] = Field(default_factory=lambda: [20.0], min_length=1)
     """Thresholds t (seconds) for sl_<t> and sla_<t>."""
-
-
-# ---------------------------------------------------------------------- IVR menu
-
-
-def _str_keys(value: Any) -> Any:
-    """YAML reads an unquoted digit key (``1:``) as an int; options are keyed by text."""
-    if isinstance(value, Mapping):
-        return {str(k): v for k, v in value.items()}
-    return value
-
-
-class MenuOption(Strict):
-    """What pressing one key does: give exactly one of queue, goto, self_service, disconnect."""
-
-    queue: Name | None = None
-    """Send the caller to this call type's queue."""
-    intents: list[Name] | None = None
-    """With ``queue``: the call types whose callers should press this key (default: the
-    queue's own call type). A one-level menu's "general" key may serve several."""
-    goto: Name | None = None
-    """Play this menu node next (a sub-menu)."""
-    self_service: dict[Name, Probability] | None = None
-    """A recording that helps callers: for each intent (call type), the share of callers
-    with that intent at this node who take it and leave satisfied (``self_served``)."""
-    disconnect: bool = False
-    """Hang up on the caller (e.g. an option that only plays a message)."""
-    weight: Annotated[float, Field(gt=0)] = 1.0
-    """Relative choice weight when several options lead to a caller's intent."""
-    label: str = ""
-    """What the prompt says for this key."""
-
-    @model_validator(mode="after")
-    def _one_action(self) -> MenuOption:
-        given = [k for k in ("queue", "goto", "self_service") if getattr(self, k) is not None]
-        if self.disconnect:
-            given.append("disconnect")
-        if len(given) != 1:
-            raise ValueError(
-                "an option needs exactly one of queue, goto, self_service, disconnect "
-                f"(got {', '.join(given) if given else 'none'})"
-            )
-        if self.intents is not None and self.queue is None:
-            raise ValueError("'intents' is only used with 'queue'")
-        return self
-
-    def intent_list(self) -> list[str]:
-        """Call types this option is the right key for (queue options only)."""
-        if self.queue is None:
-            return []
-        return list(self.intents) if self.intents is not None else [self.queue]
-
-
-class MenuNode(Strict):
-    """One menu: a prompt, then the caller presses a key (or not, or hangs up)."""
-
-    prompt: Dist = 0.0  # type: ignore[assignment]
-    """Length of the announcement (seconds, or a distribution)."""
-    decision: Dist | None = None
-    """Time the caller takes to press a key after the prompt (default 0)."""
-    options: Annotated[dict[Annotated[str, Field(pattern=r"^[0-9*#]{1,3}$")], MenuOption],
-                       BeforeValidator(_str_keys)] = Field(min_length=1)
-    """Keys (digits, * or #) and what they do."""
-    error_rate: Probability = 0.0
-    """Probability that a caller presses a wrong key (a misroute or a wrong sub-menu)."""
-    timeout_rate: Probability = 0.0
-    """Probability that a caller presses nothing: the prompt repeats."""
-    max_repeats: Annotated[int, Field(ge=0, le=10)] = 1
-    """Repeats after a timeout before ``on_timeout`` applies."""
-    on_timeout: str = "disconnect"
-    """After too many timeouts: a call type (its queue), a node, or ``disconnect``."""
-    hangup: Probability = 0.0
-    """Probability that a caller hangs up at the end of this node's prompt."""
-    hangup_hazard: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
-    """Hang-up rate per second while the prompt plays."""
-
-    @model_validator(mode="after")
-    def _rates(self) -> MenuNode:
-        if self.error_rate + self.timeout_rate > 1.0 + 1e-12:
-            raise ValueError(
-                f"error_rate + timeout_rate = {self.error_rate + self.timeout_rate:g}; "
-                "their sum must be at most 1"
-            )
-        return self
-
-
-class IvrCfg(Strict):
-    """The IVR (ARS) menu tree callers walk before they reach a queue."""
-
-    root: Name
-    """The first menu node every caller hears."""
-    nodes: dict[Name, MenuNode] = Field(min_length=1)
-    """Menu nodes by name."""
-
-
-class MisrouteCfg(Strict):
-    """What happens to a caller who reaches the wrong queue."""
-
-    transfer_time: Dist = 30.0  # type: ignore[assignment]
-    """Agent time spent finding out and transferring the caller (seconds)."""
-    requeue: Literal["front", "back"] = "front"
-    """Where the transferred caller waits in the right queue."""
 
 
 class RouteStep(Strict):
@@ -598,14 +358,14 @@ class RedialCfg(Strict):
     delay: Dist = Field(  # type: ignore[assignment]
         default_factory=lambda: {"dist": "exponential", "mean": 600.0})
     """Time from hanging up to the next attempt (seconds)."""
-    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    max_attempts: Annotated[Int, Field(ge=1, le=100)] = 5
     """Most attempts per caller, the first included."""
 
 
 class CallbackCfg(Strict):
     """Offer waiting callers a call back when the wait is long."""
 
-    offer_when_waiting: Annotated[int, Field(ge=0)] = 10
+    offer_when_waiting: Annotated[Int, Field(ge=0)] = 10
     """Offer when at least this many callers already wait in the caller's queue."""
     accept: Probability = 0.5
     """Share of callers offered who accept, leave the queue and are called back."""
@@ -653,10 +413,40 @@ class Scenario(Strict):
     """The mapping it was validated from (after extends and overrides): what-ifs are
     applied to it and re-validated, so shorthand and clock strings survive."""
 
+    @model_validator(mode="after")
+    def _cross_check(self) -> Scenario:
+        """Checks that span sections (names that must exist, coverage, files): every
+        problem found, as one error of type ``cross_check`` listing them."""
+        problems = cross_problems(self)
+        if problems:
+            raise PydanticCustomError(
+                "cross_check", "{summary}",
+                {"summary": "\n".join(problems), "problems": problems})
+        return self
+
     @property
     def raw(self) -> dict[str, Any]:
         """A copy of the mapping this scenario was validated from."""
         return copy.deepcopy(self._raw)
+
+    def distributions(self) -> list[tuple[str, DistCfg]]:
+        """Every distribution in the scenario with its field path, e.g.
+        ``("call_types.a.patience", WeibullCfg(...))``."""
+        out: list[tuple[str, DistCfg]] = []
+        for name, ct in self.call_types.items():
+            for field in ("handle_time", "after_call_work", "patience", "transfer_out_time"):
+                cfg = getattr(ct, field)
+                if cfg is not None:
+                    out.append((f"call_types.{name}.{field}", cfg))
+        if self.ivr is not None:
+            for name, node in self.ivr.nodes.items():
+                out.append((f"ivr.nodes.{name}.prompt", node.prompt))
+                if node.decision is not None:
+                    out.append((f"ivr.nodes.{name}.decision", node.decision))
+        out.append(("misroute.transfer_time", self.misroute.transfer_time))
+        if self.redials is not None:
+            out.append(("redials.delay", self.redials.delay))
+        return out
 
     def routing_for(self, call_type: str) -> list[str]:
         """Pools that may answer *call_type*, in preference order."""
@@ -670,447 +460,3 @@ class Scenario(Strict):
         return [(p, 0.0) for p, cfg in self.pools.items() if call_type in cfg.skills]
 
 
-# ----------------------------------------------------------------------- loading
-
-
-def _fmt_value(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _loc_path(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, str) and (
-            item in DIST_NAMES or item.startswith("function-") or item in ("int", "float")
-        ):
-            continue  # union branch tags: not part of the user's path
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        else:
-            parts.append(("." if parts else "") + item)
-    return "".join(parts) or "(top level)"
-
-
-def format_validation_error(err: ValidationError, source: str) -> ConfigError:
-    """Turn a pydantic error into one readable message: file, field path, value, allowed."""
-    lines = [f"{source}: invalid scenario ({err.error_count()} problem"
-             f"{'s' if err.error_count() != 1 else ''})"]
-    seen: set[str] = set()
-    for e in err.errors(include_url=False):
-        path = _loc_path(tuple(e["loc"]))
-        if e["type"] == "extra_forbidden":
-            msg = f"unknown key {e['loc'][-1]!r}"
-            allowed = _allowed_keys(tuple(e["loc"][:-1]))
-            if allowed:
-                msg += f"; allowed keys here: {', '.join(allowed)}"
-            line = f"  {path}: {msg}"
-        elif e["type"] == "missing":
-            line = f"  {path}: required field is missing"
-        elif e["type"] == "union_tag_invalid":
-            line = (f"  {path}: unknown distribution {e['input'].get('dist')!r}; "
-                    f"allowed: {', '.join(DIST_NAMES)}")
-        elif e["type"] == "union_tag_not_found":
-            line = f"  {path}: a distribution needs 'dist' (one of {', '.join(DIST_NAMES)})"
-        else:
-            msg = str(e["msg"]).removeprefix("Value error, ")
-            got = e.get("input")
-            line = f"  {path}: {msg}"
-            if not isinstance(got, Mapping | list):
-                line += f" (got {_fmt_value(got)})"
-        if line not in seen:
-            seen.add(line)
-            lines.append(line)
-    return ConfigError("\n".join(lines))
-
-
-_MODEL_AT: dict[str, type[BaseModel]] = {}
-
-
-def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """Field names allowed at *loc*, found by walking the schema (best effort)."""
-    model: Any = Scenario
-    for item in loc:
-        if isinstance(item, int) or model is None:
-            continue
-        if isinstance(item, str) and item in DIST_NAMES:
-            model = {"exponential": ExponentialCfg, "lognormal": LognormalCfg,
-                     "gamma": GammaCfg, "weibull": WeibullCfg,
-                     "deterministic": DeterministicCfg, "uniform": UniformCfg,
-                     "empirical": EmpiricalCfg}[item]
-            continue
-        fields = getattr(model, "model_fields", None)
-        if fields is None:
-            return []
-        if item in fields:
-            model = _inner_model(fields[item].annotation)
-        else:  # a dict key such as a call type name
-            continue
-    fields = getattr(model, "model_fields", None)
-    return sorted(f for f in fields if f != "source") if fields else []
-
-
-def _inner_model(annotation: Any) -> Any:
-    """The BaseModel inside ``X | None``, ``list[X]`` or ``dict[str, X]`` (best effort)."""
-    import typing
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any],
-               null_deletes: bool = False) -> dict[str, Any]:
-    """Merge *top* into a copy of *base*: mappings merge key by key; anything else replaces.
-
-    With *null_deletes* (how ``extends:`` merges), ``key: null`` in *top* removes the key,
-    so a variant can drop a pool or section of its base (it then takes its default).
-    """
-    out: dict[str, Any] = copy.deepcopy(dict(base))
-    for key, value in top.items():
-        if value is None and null_deletes:
-            out.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value, null_deletes)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Split ``"path.to.key=value"``; the value is read as YAML (``1.2``, ``[1,2]``, ``null``)."""
-    if "=" not in text:
-        raise ConfigError(
-            f"--set {text!r}: write path=value, e.g. pools.general.staffing.agents=40"
-        )
-    path, _, raw = text.partition("=")
-    path = path.strip()
-    if not path:
-        raise ConfigError(f"--set {text!r}: the path before '=' is empty")
-    if re.fullmatch(r"\s*\d{1,2}:\d{2}\s*", raw):
-        return path, raw.strip()  # a clock time (YAML 1.1 would read 13:00 as 780)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"--set {text!r}: the value is not valid YAML ({exc})") from None
-    return path, value
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"`` (list items by index)."""
-    keys = path.split(".")
-    node: Any = data
-    for i, key in enumerate(keys[:-1]):
-        if isinstance(node, list):
-            if not key.isdigit() or int(key) >= len(node):
-                raise ConfigError(f"override {path!r}: {'.'.join(keys[:i + 1])} is not an index")
-            node = node[int(key)]
-            continue
-        if not isinstance(node, dict):
-            raise ConfigError(f"override {path!r}: {'.'.join(keys[:i])} is not a mapping")
-        if not isinstance(node.get(key), dict | list):
-            node[key] = {}  # a missing key, or a shorthand scalar the override replaces
-        node = node[key]
-    last = keys[-1]
-    if isinstance(node, list):
-        if not last.isdigit() or int(last) >= len(node):
-            raise ConfigError(f"override {path!r}: {last!r} is not an index of that list")
-        node[int(last)] = value
-    elif isinstance(node, dict):
-        node[last] = value
-    else:
-        raise ConfigError(f"override {path!r}: cannot set a key inside {type(node).__name__}")
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping safely (``yaml.safe_load``), resolving ``extends:`` chains."""
-    return _read_yaml(path, ())
-
-
-def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    path = path.resolve()
-    if path in chain:
-        raise ConfigError(f"{path}: 'extends' loops back to itself")
-    if not path.is_file():
-        raise ConfigError(f"{path}: scenario file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                          "save the file as UTF-8") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys, "
-                          f"got {type(data).__name__}")
-    base = data.pop("extends", None)
-    if base is not None:
-        if not isinstance(base, str):
-            raise ConfigError(f"{path}: extends: must be a file path (got {base!r})")
-        parent = _read_yaml(path.parent / base, (*chain, path))
-        data = deep_merge(parent, data, null_deletes=True)
-    return data
-
-
-def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a raw mapping into a :class:`Scenario`, raising :class:`ConfigError`."""
-    try:
-        scenario = Scenario.model_validate({**data, "source": source})
-    except ValidationError as err:
-        raise format_validation_error(err, source) from None
-    scenario._raw = copy.deepcopy({k: v for k, v in data.items() if k != "source"})
-    cross_check(scenario)
-    return scenario
-
-
-def load_scenario(
-    path: str | Path,
-    overrides: Mapping[str, Any] | list[str] | None = None,
-) -> Scenario:
-    """Load and validate a scenario file.
-
-    Parameters
-    ----------
-    path
-        The YAML file (loaded with ``yaml.safe_load``; ``extends: base.yaml`` merges a base).
-    overrides
-        What-ifs applied after the file: a mapping ``{"pools.general.staffing.agents": 40}``
-        or a list of ``"path=value"`` strings (as given to ``--set``).
-
-    Raises
-    ------
-    ConfigError
-        With a message naming the file, the field path, the bad value and what is allowed.
-    """
-    p = Path(path)
-    data = read_yaml(p)
-    data = apply_overrides(data, overrides)
-    return validate(data, str(p))
-
-
-def apply_overrides(
-    data: dict[str, Any], overrides: Mapping[str, Any] | list[str] | None
-) -> dict[str, Any]:
-    """Return a copy of *data* with dotted-path *overrides* applied in order."""
-    if not overrides:
-        return data
-    out = copy.deepcopy(data)
-    pairs = overrides.items() if isinstance(overrides, Mapping) else map(parse_override, overrides)
-    for key, value in pairs:
-        set_path(out, key, value)
-    return out
-
-
-def scenario_from_dict(
-    data: Mapping[str, Any], overrides: Mapping[str, Any] | list[str] | None = None,
-    source: str = "<dict>",
-) -> Scenario:
-    """Validate an in-memory mapping (e.g. built in a notebook) into a :class:`Scenario`."""
-    return validate(apply_overrides(dict(data), overrides), source)
-
-
-def with_overrides(
-    scenario: Scenario, overrides: Mapping[str, Any] | list[str] | None
-) -> Scenario:
-    """A copy of *scenario* with dotted-path *overrides* applied and re-validated."""
-    if not overrides:
-        return scenario
-    data = scenario.raw
-    if not data:  # built directly with Scenario(...), not through validate()
-        data = scenario.model_dump(mode="json", exclude_none=True)
-        data.pop("source", None)
-    return validate(apply_overrides(data, overrides), scenario.source or "<scenario>")
-
-
-# ------------------------------------------------------------------ cross checks
-
-
-def cross_check(sc: Scenario) -> None:
-    """Checks that span several sections; raises one :class:`ConfigError` listing all."""
-    src = sc.source or "<scenario>"
-    problems: list[str] = []
-    types = list(sc.call_types)
-    pools = list(sc.pools)
-    for pname, pool in sc.pools.items():
-        for j, skill in enumerate(pool.skills):
-            if skill not in sc.call_types:
-                problems.append(f"pools.{pname}.skills[{j}]: {skill!r} is not a call type; "
-                                f"allowed: {', '.join(types)}")
-        if len(set(pool.skills)) != len(pool.skills):
-            problems.append(f"pools.{pname}.skills: a skill is listed twice ({pool.skills})")
-    arr = sc.arrivals
-    if arr.by_call_type is not None:
-        for ct in arr.by_call_type:
-            if ct not in sc.call_types:
-                problems.append(f"arrivals.by_call_type.{ct}: {ct!r} is not a call type; "
-                                f"allowed: {', '.join(types)}")
-        missing = [ct for ct in types if ct not in arr.by_call_type]
-        if missing:
-            problems.append(f"arrivals.by_call_type: no profile for {', '.join(missing)} "
-                            "(every call type needs one; give 'rate: ...' or remove the type)")
-    elif arr.mix is not None:
-        for ct in arr.mix:
-            if ct not in sc.call_types:
-                problems.append(f"arrivals.mix.{ct}: {ct!r} is not a call type; "
-                                f"allowed: {', '.join(types)}")
-        missing = [ct for ct in types if ct not in arr.mix]
-        if missing:
-            problems.append(f"arrivals.mix: no share for {', '.join(missing)} "
-                            "(give every call type a share, 0 allowed)")
-    if sc.routing is not None:
-        for ct, plist in sc.routing.items():
-            if ct not in sc.call_types:
-                problems.append(f"routing.{ct}: {ct!r} is not a call type; "
-                                f"allowed: {', '.join(types)}")
-                continue
-            for j, step in enumerate(plist):
-                p = step if isinstance(step, str) else step.pool
-                if p not in sc.pools:
-                    problems.append(f"routing.{ct}[{j}]: {p!r} is not an agent pool; "
-                                    f"allowed: {', '.join(pools)}")
-                elif ct not in sc.pools[p].skills:
-                    problems.append(f"routing.{ct}[{j}]: pool {p!r} lacks the skill {ct!r} "
-                                    f"(its skills: {', '.join(sc.pools[p].skills)})")
-    for ct in types:
-        if not any(p in sc.pools for p in sc.routing_for(ct)):
-            problems.append(f"call_types.{ct}: no agent pool serves this call type; add it to a "
-                            f"pool's skills (pools: {', '.join(pools)})")
-    h = sc.horizon
-    end_clock = h.start + h.length
-    for pname, pool in sc.pools.items():
-        st = pool.staffing
-        if st.per_interval is not None:
-            covers = len(st.per_interval) * st.interval
-            if not math.isclose(covers, 86400.0) and covers < end_clock - 1e-9:
-                problems.append(
-                    f"pools.{pname}.staffing.per_interval: {len(st.per_interval)} entries of "
-                    f"{st.interval:g} s cover {covers / 3600:g} h from 00:00, but the horizon "
-                    f"runs to {end_clock / 3600:g} h; give one day of entries (repeats daily) "
-                    "or cover the whole horizon"
-                )
-    profiles: list[tuple[str, RateProfile]] = []
-    if arr.by_call_type is not None:
-        profiles = [(f"arrivals.by_call_type.{k}", v) for k, v in arr.by_call_type.items()]
-    else:
-        profiles = [("arrivals", arr)]
-    for where, prof in profiles:
-        if prof.per_interval is not None:
-            covers = len(prof.per_interval) * prof.interval
-            if not math.isclose(covers, 86400.0) and covers < end_clock - 1e-9:
-                problems.append(
-                    f"{where}.per_interval: {len(prof.per_interval)} entries of "
-                    f"{prof.interval:g} s cover {covers / 3600:g} h from 00:00, but the "
-                    f"horizon runs to {end_clock / 3600:g} h; give one day of entries "
-                    "(repeats daily) or cover the whole horizon"
-                )
-    if sc.ivr is not None:
-        problems += _check_ivr(sc)
-    problems += _check_files(sc)
-    for name, ct_cfg in sc.call_types.items():
-        if ct_cfg.transfer_to is not None and ct_cfg.transfer_to not in sc.call_types:
-            problems.append(f"call_types.{name}.transfer_to: {ct_cfg.transfer_to!r} is not a "
-                            f"call type; allowed: {', '.join(types)}")
-    for pname, pool in sc.pools.items():
-        for ct in pool.reserve or {}:
-            if ct not in pool.skills:
-                problems.append(f"pools.{pname}.reserve.{ct}: {ct!r} is not one of this "
-                                f"pool's skills ({', '.join(pool.skills)})")
-    if sc.callbacks is not None and sc.callbacks.pool not in sc.pools:
-        problems.append(f"callbacks.pool: {sc.callbacks.pool!r} is not an agent pool; "
-                        f"allowed: {', '.join(pools)}")
-    if problems:
-        raise ConfigError(f"{src}: invalid scenario ({len(problems)} problem"
-                          f"{'s' if len(problems) != 1 else ''})\n  " + "\n  ".join(problems))
-
-
-def _check_ivr(sc: Scenario) -> list[str]:
-    """Menu options point somewhere real, and every call type is reachable."""
-    assert sc.ivr is not None
-    ivr = sc.ivr
-    types = list(sc.call_types)
-    nodes = list(ivr.nodes)
-    problems: list[str] = []
-    if ivr.root not in ivr.nodes:
-        problems.append(f"ivr.root: {ivr.root!r} is not a menu node; allowed: {', '.join(nodes)}")
-    for nname, node in ivr.nodes.items():
-        for key, opt in node.options.items():
-            where = f"ivr.nodes.{nname}.options.{key}"
-            if opt.queue is not None and opt.queue not in sc.call_types:
-                problems.append(f"{where}.queue: {opt.queue!r} is not a call type (queue); "
-                                f"allowed: {', '.join(types)}")
-            for j, ct in enumerate(opt.intents or []):
-                if ct not in sc.call_types:
-                    problems.append(f"{where}.intents[{j}]: {ct!r} is not a call type; "
-                                    f"allowed: {', '.join(types)}")
-            if opt.goto is not None and opt.goto not in ivr.nodes:
-                problems.append(f"{where}.goto: {opt.goto!r} is not a menu node; "
-                                f"allowed: {', '.join(nodes)}")
-            for ct in opt.self_service or {}:
-                if ct not in sc.call_types:
-                    problems.append(f"{where}.self_service.{ct}: {ct!r} is not a call type; "
-                                    f"allowed: {', '.join(types)}")
-        t = node.on_timeout
-        if t != "disconnect" and t not in sc.call_types and t not in ivr.nodes:
-            problems.append(f"ivr.nodes.{nname}.on_timeout: {t!r} is not a call type, a menu "
-                            f"node or 'disconnect'; allowed: disconnect, {', '.join(types)}, "
-                            f"{', '.join(nodes)}")
-    if problems:
-        return problems
-    # every call type must be reachable from the root through queue options
-    seen: set[str] = set()
-    reach: set[str] = set()
-    stack = [ivr.root]
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        for opt in ivr.nodes[n].options.values():
-            reach.update(opt.intent_list())
-            if opt.goto is not None:
-                stack.append(opt.goto)
-    missing = [ct for ct in types if ct not in reach]
-    if missing:
-        problems.append(f"ivr: no menu path leads callers of {', '.join(missing)} to a "
-                        "queue; every call type needs an option (queue: ..., or listed in "
-                        f"an option's intents) reachable from the root {ivr.root!r}")
-    # the pools answering a queue must be able to serve every intent sent there
-    for nname, node in ivr.nodes.items():
-        for key, opt in node.options.items():
-            if opt.queue is None:
-                continue
-            for ct in opt.intent_list():
-                for p in sc.routing_for(opt.queue):
-                    if p in sc.pools and ct not in sc.pools[p].skills:
-                        problems.append(
-                            f"ivr.nodes.{nname}.options.{key}: sends {ct!r} callers to queue "
-                            f"{opt.queue!r}, but pool {p!r} answering it lacks the skill "
-                            f"{ct!r}; add it to pools.{p}.skills")
-    return problems
-
-
-def _check_files(sc: Scenario) -> list[str]:
-    """Files the scenario points to (empirical data, CSV profiles) must exist."""
-    base = (Path(sc.source).resolve().parent
-            if sc.source and not sc.source.startswith("<") else Path.cwd())
-    found: list[tuple[str, str]] = []
-    for name, ct in sc.call_types.items():
-        for field in ("handle_time", "after_call_work", "patience"):
-            dist = getattr(ct, field)
-            if isinstance(dist, EmpiricalCfg) and dist.file is not None:
-                found.append((f"call_types.{name}.{field}.file", dist.file))
-    profiles: list[tuple[str, RateProfile]] = [("arrivals", sc.arrivals)]
-    if sc.arrivals.by_call_type:
-        profiles += [(f"arrivals.by_call_type.{k}", v)
-                     for k, v in sc.arrivals.by_call_type.items()]
-    for where, prof in profiles:
-        if prof.csv is not None:
-            found.append((f"{where}.csv.path", prof.csv.path))
-    return [f"{where}: file {str(base / f)!r} not found" for where, f in found
-            if not (base / f).is_file()]

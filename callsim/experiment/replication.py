@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from callsim.compiled import CompiledScenario, compile_scenario
+from callsim.compiled import CompiledScenario, check_size, compile_scenario
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.engine.model import Model
 from callsim.engine.recorder import Recorder
@@ -20,7 +20,7 @@ from callsim.rng import Streams
 
 
 def run_replication(cs: CompiledScenario, seed: int, replication: int,
-                    record_calls: bool = False) -> ReplicationResult:
+                    record_calls: bool = False, allow_large: bool = False) -> ReplicationResult:
     """Simulate replication *replication* of *cs* with root seed *seed* (a pure function).
 
     Parameters
@@ -33,12 +33,16 @@ def run_replication(cs: CompiledScenario, seed: int, replication: int,
         Replication number, from 0.
     record_calls
         Keep one row per call in ``result.calls``.
+    allow_large
+        Run even if the per-call records would pass the memory limit (size guard).
 
     Returns
     -------
     ReplicationResult
         The replication's KPIs and tables; ``meta`` holds seed, replication, scenario.
     """
+    if record_calls:  # the size guard (config room); compiling checked the rest
+        check_size(cs, record_calls=True, allow_large=allow_large)
     recorder = Recorder(cs, record_calls)
     model = Model(cs, Streams(seed, replication), recorder)
     model.run()
@@ -53,7 +57,8 @@ ScenarioLike = Scenario | CompiledScenario | str | Path
 
 
 def to_compiled(scenario: ScenarioLike,
-              overrides: Mapping[str, Any] | list[str] | None = None) -> CompiledScenario:
+                overrides: Mapping[str, Any] | list[str] | None = None,
+                allow_large: bool = False) -> CompiledScenario:
     if isinstance(scenario, CompiledScenario):
         if overrides:
             raise ValueError("overrides need a Scenario, not a CompiledScenario")
@@ -62,12 +67,12 @@ def to_compiled(scenario: ScenarioLike,
         scenario = load_scenario(scenario, overrides)
     elif overrides:
         scenario = with_overrides(scenario, overrides)
-    return compile_scenario(scenario)
+    return compile_scenario(scenario, allow_large=allow_large)
 
 
 def simulate(scenario: ScenarioLike, seed: int = 0, record_calls: bool = False,
              overrides: Mapping[str, Any] | list[str] | None = None,
-             replication: int = 0) -> ReplicationResult:
+             replication: int = 0, allow_large: bool = False) -> ReplicationResult:
     """Simulate one replication of *scenario*.
 
     Parameters
@@ -82,5 +87,8 @@ def simulate(scenario: ScenarioLike, seed: int = 0, record_calls: bool = False,
         Dotted-path what-ifs, e.g. ``{"pools.general.staffing.agents": 40}``.
     replication
         Which replication of the seed to run (0 = the first).
+    allow_large
+        Run even above the size guard's limits (calls, agents, memory).
     """
-    return run_replication(to_compiled(scenario, overrides), seed, replication, record_calls)
+    return run_replication(to_compiled(scenario, overrides, allow_large), seed, replication,
+                           record_calls, allow_large)

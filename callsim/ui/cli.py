@@ -1,7 +1,10 @@
-"""The ``callsim`` command line: run, validate, schema, erlang.
+"""The ``callsim`` command line: run, sweep, compare, validate, plot, report, schema, erlang.
 
-Owns argument parsing, clean error reporting (a bad input gets one message and exit
-code 2, never a traceback unless ``--debug``) and printing. Nothing imports it.
+Owns argument parsing, clean error reporting and printing. Exit codes: 0 ok; 2 bad
+input or a refused request (a :class:`~callsim.errors.ConfigError`, any
+:class:`~callsim.errors.CallsimError` marked as a refusal, an argparse error); 1 an
+internal error, printed with a hint to report it. Never a traceback unless ``--debug``.
+Nothing imports it.
 """
 
 from __future__ import annotations
@@ -15,21 +18,37 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from callsim import analytic
+from callsim.compiled import CompiledScenario, allowing_large, compile_scenario
+from callsim.compiled.sanity import scenario_warnings
 from callsim.config import Scenario, load_scenario
 from callsim.errors import CallsimError, ConfigError
 from callsim.experiment import run_batch
 from callsim.ui.tables import kpi_table, pool_table, type_table, write_run
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+"""0 ok; 1 an internal error (a bug: please report it); 2 bad input or refused."""
+EXIT_INTERRUPTED = 130
+BUG_HINT = ("this is a bug in callsim, not a problem with your input; please report it "
+            "with the command and the scenario file (rerun with --debug for the traceback)")
+SET_HELP = ("the value is read as: a number, true/false, null, [a, list], {a: mapping}, "
+            "else text such as 30min or 09:00")
 
 
 def _add_scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                    help="override a field, e.g. --set pools.general.staffing.agents=40 "
-                        "(repeatable; the value is read as YAML)")
+                        f"(repeatable; {SET_HELP})")
+    _add_allow_large(p)
+
+
+def _add_allow_large(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-large", action="store_true",
+                   help="run scenarios above the size limits (50 million calls per "
+                        "replication, 100,000 agents, the memory limit)")
 
 
 def _add_execution_args(p: argparse.ArgumentParser) -> None:
@@ -104,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="PATH=V1,V2,...",
                    help="a swept field and its values, e.g. --set "
                         "pools.general_team.staffing.agents=100:200:10 (start:stop:step, "
-                        "inclusive) or --set arrivals.scale=0.8,1,1.2 (repeatable: every "
-                        "combination runs; each value is read as YAML)")
+                        "inclusive; durations allowed: 30s:2min:30s) or --set "
+                        "arrivals.scale=0.8,1,1.2 (repeatable: every combination runs; "
+                        "each value as for run --set)")
     p.add_argument("--reps", type=int,
                    help="replications per grid point (default 10; with --precision the "
                         "first round)")
@@ -117,12 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path,
                    help="checkpoint to this directory (rerun to resume); write sweep.csv")
     _add_execution_args(p)
+    _add_allow_large(p)
 
     p = sub.add_parser("compare", help="compare designs on the same callers (paired CIs)")
     p.add_argument("scenarios", nargs="+", help="two or more scenario files; the first is "
                    "the reference")
     p.add_argument("--set", dest="overrides", action="append", default=[],
-                   metavar="PATH=VALUE", help="override a field in every design")
+                   metavar="PATH=VALUE", help=f"override a field in every design ({SET_HELP})")
     p.add_argument("--reps", type=int, default=10, help="replications per design (default 10)")
     p.add_argument("--seed", type=int, default=0, help="root seed shared by all designs")
     p.add_argument("--out", type=Path, help="write comparison.json, comparison.csv and a "
@@ -130,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(rerun to resume)")
     p.add_argument("--all-kpis", action="store_true", help="show every KPI, not the main ones")
     _add_execution_args(p)
+    _add_allow_large(p)
 
     p = sub.add_parser("plot", help="write the figures of a run/compare/sweep --out "
                        "directory as PNGs beside the results")
@@ -144,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario file and report problems")
     _add_scenario_args(p)
+    p.add_argument("--strict", action="store_true",
+                   help="treat warnings (a scenario that runs but is almost surely not "
+                        "meant) as errors: exit 2")
 
     sub.add_parser("schema", help="print the JSON schema of scenario files")
 
@@ -171,6 +196,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     kw = _execution_kwargs(args)
     reps = args.reps if args.reps is not None else (None if kw["precision"] else 1)
     scenario = load_scenario(args.scenario, args.overrides)
+    print_warnings(compile_scenario(scenario))  # config room: warnings before the run
     batch = run_batch(scenario, reps=reps, seed=args.seed, out=args.out, **kw)
     console.print(kpi_table(batch))
     _print_run_info(batch.info, console)
@@ -200,6 +226,7 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
         raise ConfigError("sweep needs at least one --set PATH=V1,V2,...")
     kw = _execution_kwargs(args)
     grid = parse_grid(args.grid)
+    print_warnings(compile_scenario(load_scenario(args.scenario)))  # config room: warnings
     res = sweep(args.scenario, grid, reps=args.reps, seed=args.seed, out=args.out,
                 kpis=args.kpis, **kw)
     table = res.table
@@ -246,6 +273,8 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     if len(args.scenarios) < 2:
         raise ConfigError("compare needs at least two scenario files")
     scenarios = [load_scenario(p, args.overrides) for p in args.scenarios]
+    for sc in scenarios:  # config room: warnings before the run
+        print_warnings(compile_scenario(sc))
     names = design_names(args.scenarios, scenarios)
     comp = compare(dict(zip(names, scenarios, strict=True)), reps=args.reps, seed=args.seed,
                    out=args.out, **_execution_kwargs(args))
@@ -257,13 +286,27 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
-    from callsim.compiled import compile_scenario
-
     sc = load_scenario(args.scenario, args.overrides)
-    compile_scenario(sc)  # also reads the files it points to (CSV profiles, empirical data)
+    # compiling reads the files it points to (CSV profiles, empirical data) and runs
+    # the size guard
+    warnings = print_warnings(compile_scenario(sc))
+    if warnings and args.strict:
+        raise ConfigError(f"{args.scenario}: {len(warnings)} warning"
+                          f"{'s' if len(warnings) != 1 else ''} (errors with --strict)")
     console.print(f"{args.scenario}: valid scenario {sc.name!r}: {len(sc.call_types)} call "
-                  f"types, {len(sc.pools)} agent pools, {sc.horizon.length / 3600:g} h")
+                  f"types, {len(sc.pools)} agent pools, {sc.horizon.length / 3600:g} h"
+                  + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+                     if warnings else ""), highlight=False)
     return EXIT_OK
+
+
+def print_warnings(cs: CompiledScenario) -> list[str]:
+    """Print the warnings of *cs* (see :mod:`callsim.compiled.sanity`) on stderr."""
+    warnings = scenario_warnings(cs)
+    err = Console(stderr=True, soft_wrap=True)
+    for w in warnings:
+        err.print(f"[bold yellow]warning:[/] {escape(w)}", markup=True, highlight=False)
+    return warnings
 
 
 def cmd_schema(args: argparse.Namespace, console: Console) -> int:
@@ -336,8 +379,20 @@ COMMANDS["plot"] = cmd_plot
 COMMANDS["report"] = cmd_report
 
 
+def is_refusal(exc: BaseException) -> bool:
+    """Bad input or a refused request (exit 2) rather than an internal error (exit 1):
+    a :class:`ConfigError`, or a :class:`CallsimError` marked as a refusal (a base class
+    named ``Refusal``/``...Refusal``, or a true ``refusal`` attribute)."""
+    if isinstance(exc, ConfigError):
+        return True
+    if not isinstance(exc, CallsimError):
+        return False
+    return bool(getattr(exc, "refusal", False)) or any(
+        c.__name__.endswith("Refusal") for c in type(exc).__mro__)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``callsim`` script; returns the exit code."""
+    """Entry point of the ``callsim`` script; returns the exit code (see the module doc)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -346,20 +401,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         console = Console(width=160)
     err = Console(stderr=True, soft_wrap=True)
     try:
-        return COMMANDS[args.command](args, console)
-    except ConfigError as exc:
-        if args.debug:
-            raise
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        return EXIT_USAGE
-    except CallsimError as exc:
-        if args.debug:
-            raise
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        return EXIT_ERROR
+        with allowing_large(bool(getattr(args, "allow_large", False))):
+            return COMMANDS[args.command](args, console)
     except KeyboardInterrupt:
         err.print("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        if is_refusal(exc):
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
+                      highlight=False)
+            return EXIT_USAGE
+        what = str(exc) if isinstance(exc, CallsimError) else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, MemoryError):
+            what = "out of memory (MemoryError)"
+        elif isinstance(exc, RecursionError):
+            what = "RecursionError (nesting too deep)"
+        err.print(f"[bold red]internal error:[/] {escape(what)}", markup=True,
+                  highlight=False)
+        err.print(BUG_HINT, highlight=False)
+        return EXIT_ERROR
 
 
 def entry() -> None:  # pragma: no cover - console-script shim

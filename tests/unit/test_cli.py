@@ -14,41 +14,22 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import set_key, two_types, write_yaml
 
 from callsim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "configs" / "examples" / "mmc_tiny.yaml"
 
-BASE: dict[str, Any] = {
-    "name": "cli-test",
-    "horizon": {"length": "2h", "interval": "30min"},
-    "call_types": {
-        "a": {
-            "handle_time": {"dist": "exponential", "mean": 100},
-            "patience": {"dist": "exponential", "mean": 60},
-        },
-        "b": {"handle_time": 50},
-    },
-    "arrivals": {"rate": 60, "mix": {"a": 0.5, "b": 0.5}},
-    "pools": {"p1": {"skills": ["a", "b"], "staffing": 3}},
-}
+BASE: dict[str, Any] = two_types(name="cli-test")
 
 
 def write(tmp_path: Path, data: dict[str, Any], name: str = "s.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_yaml(tmp_path, data, name)
 
 
 def mutated(path: str, value: Any) -> dict[str, Any]:
-    data = copy.deepcopy(BASE)
-    node = data
-    keys = path.split(".")
-    for k in keys[:-1]:
-        node = node.setdefault(k, {})
-    node[keys[-1]] = value
-    return data
+    return set_key(copy.deepcopy(BASE), path, value)
 
 
 def _unserved() -> dict[str, Any]:
@@ -321,6 +302,7 @@ def test_subprocess_run_writes_summary(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "intervals.csv").is_file()
 
 
+@pytest.mark.slow
 def test_subprocess_bad_input_exit_2_no_traceback(tmp_path: Path) -> None:
     data, _ = BAD_FILES["mix_sum"]
     path = write(tmp_path, data)

@@ -14,6 +14,8 @@ from typing import Any
 import pydantic
 import pytest
 import yaml
+from conftest import set_key, two_types
+from conftest import write_yaml as write
 
 import callsim
 from callsim import ConfigError
@@ -29,31 +31,9 @@ from callsim.config import (
     with_overrides,
 )
 
-BASE: dict[str, Any] = {
-    "name": "t",
-    "horizon": {"length": "2h", "interval": "30min"},
-    "call_types": {
-        "a": {
-            "handle_time": {"dist": "exponential", "mean": 100},
-            "patience": {"dist": "exponential", "mean": 60},
-        },
-        "b": {"handle_time": 50},  # scalar shorthand: deterministic 50 s
-    },
-    "arrivals": {"rate": 60, "mix": {"a": 0.5, "b": 0.5}},
-    "pools": {"p1": {"skills": ["a", "b"], "staffing": 3}},
-}
-
 
 def base() -> dict[str, Any]:
-    return copy.deepcopy(BASE)
-
-
-def write(tmp_path: Path, data: dict[str, Any] | str, name: str = "scenario.yaml") -> Path:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return two_types()
 
 
 def load_error(path: Path, overrides: Any = None) -> str:
@@ -109,11 +89,7 @@ def test_shipped_scenarios_are_valid() -> None:
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def mutate(d: dict[str, Any]) -> None:
-        node = d
-        keys = path.split(".")
-        for k in keys[:-1]:
-            node = node.setdefault(k, {})
-        node[keys[-1]] = value
+        set_key(d, path, value)
 
     return mutate
 
@@ -243,12 +219,17 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     assert "arrivals.rate" in msg and "horizon.lenght" in msg
 
 
-def test_unquoted_clock_time_is_rejected_with_a_hint(tmp_path: Path) -> None:
-    # YAML 1.1 reads an unquoted 10:00 as the base-60 integer 600.
+def test_unquoted_clock_time_is_a_clock_time(tmp_path: Path) -> None:
+    # YAML 1.1 would read an unquoted 10:00 as the base-60 integer 600; callsim never does
     text = yaml.safe_dump(base(), sort_keys=False).replace(
         "horizon:\n", "horizon:\n  start: 10:00\n", 1)
-    path = write(tmp_path, text)
-    msg = load_error(path)
+    assert load_scenario(write(tmp_path, text)).horizon.start == 10 * 3600.0
+
+
+def test_number_where_a_clock_time_is_expected_is_rejected_with_a_hint(tmp_path: Path) -> None:
+    text = yaml.safe_dump(base(), sort_keys=False).replace(
+        "horizon:\n", "horizon:\n  start: 600\n", 1)
+    msg = load_error(write(tmp_path, text))
     assert "horizon.start" in msg and "600" in msg and "quoted" in msg and "HH:MM" in msg
 
 
@@ -550,7 +531,7 @@ def test_override_applies_after_extends(tmp_path: Path) -> None:
     (["garbage"], ["'garbage'", "path=value"]),
     (["=3"], ["path before '=' is empty"]),
     (["pools.p1.skills.5=a"], ["'5'", "index"]),
-    (["arrivals.rate=[1"], ["not valid YAML"]),
+    (["arrivals.rate=[1"], ["arrivals.rate", "'[1'", "missing ']'"]),
 ])
 def test_bad_overrides(tmp_path: Path, override: list[str], needles: list[str]) -> None:
     msg = load_error(write(tmp_path, base()), override)

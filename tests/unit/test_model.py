@@ -200,6 +200,7 @@ def test_different_seeds_and_replications_differ() -> None:
                                   other.calls["arrival"].to_numpy()[:n])
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_the_process(tmp_path: Path) -> None:
     """Same seed, same numbers in fresh interpreters with different string-hash salts."""
     code = (

@@ -236,6 +236,7 @@ def browser() -> Iterator[Any]:
         driver.quit()
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("kind", ["run", "comparison", "sweep"])
 def test_report_opens_in_a_browser(browser: Any, dirs: dict[str, Path], kind: str,
                                    reports: dict[str, tuple[Path, str]]) -> None:

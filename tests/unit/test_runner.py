@@ -99,6 +99,7 @@ def test_fingerprint_is_stable_and_tells_scenarios_apart() -> None:
 # ---------------------------------------------------------------------- backends
 
 
+@pytest.mark.slow
 def test_serial_processes_and_dask_give_identical_results() -> None:
     distributed = pytest.importorskip("distributed")
     sc = small()
@@ -220,6 +221,7 @@ def _wait_for_files(path: Path, n: int, proc: subprocess.Popen[bytes],
     raise AssertionError(f"only {have} replications written before the deadline / exit")
 
 
+@pytest.mark.slow
 def test_batch_killed_with_sigkill_resumes_to_same_summary(tmp_path: Path) -> None:
     reps = 24
     sets = ["--set", "arrivals.rate=500", "--set", "pools.agents.staffing=26",
@@ -264,6 +266,7 @@ def test_batch_killed_with_sigkill_resumes_to_same_summary(tmp_path: Path) -> No
 # ----------------------------------------------------------- sequential stopping
 
 
+@pytest.mark.slow
 def test_sequential_stopping_reaches_requested_half_width() -> None:
     target = 0.01
     b = run_batch(small(), reps=4, seed=5, precision={"answer_rate": target}, max_reps=400,
