@@ -1,7 +1,9 @@
 """The progress bar of long runs (rich, on stderr), or nothing.
 
 Owns when a progress bar is shown (a terminal or a notebook, unless turned off) and
-the bar itself. Imports nothing from callsim.
+the bar itself, a :class:`~callsim.experiment.progress.Progress` that ``callsim``
+registers as what batches, sweeps and comparisons show (:func:`rich_progress`).
+Imports :mod:`callsim.experiment.progress` (the protocol) only.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+
+from callsim.experiment.progress import NoProgress
+from callsim.experiment.progress import Progress as Following
 
 
 def in_notebook() -> bool:
@@ -108,3 +113,11 @@ class ProgressBar:
         """Change the text left of the bar."""
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=description)
+
+
+def rich_progress(enabled: bool | None, label: str) -> Following:
+    """The progress display for ``progress=enabled`` (``None``: on in a terminal or a
+    notebook): a :class:`ProgressBar`, or nothing."""
+    if not progress_enabled(enabled):
+        return NoProgress()
+    return ProgressBar(True, label)
