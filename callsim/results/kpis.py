@@ -27,6 +27,7 @@ abandons; every ratio with a zero denominator is ``NaN``):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -214,13 +215,23 @@ HEADLINE: tuple[str, ...] = (
     "blocked", "disconnected",
 )
 
-_BY_NAME = {k.name: k for k in KPIS}
-_POOL_BY_NAME = {k.name: k for k in POOL_KPIS}
-_FAMILIES = {  # pattern of the name -> the family
-    re.compile(r"sl_(\d+(?:_\d+)?)"): _BY_NAME["sl_<t>"],
-    re.compile(r"sla_(\d+(?:_\d+)?)"): _BY_NAME["sla_<t>"],
-    re.compile(r"wait_p(\d+)"): _BY_NAME["wait_p<q>"],
+_FAMILIES = {  # pattern of a member's name -> the family
+    re.compile(r"sl_(\d+(?:_\d+)?)"): "sl_<t>",
+    re.compile(r"sla_(\d+(?:_\d+)?)"): "sla_<t>",
+    re.compile(r"wait_p(\d+)"): "wait_p<q>",
 }
+
+
+@functools.lru_cache(maxsize=4)
+def _lookup(kpis: tuple[Kpi, ...], pools: tuple[Kpi, ...]
+            ) -> tuple[dict[str, Kpi], dict[str, Kpi], dict[str, int]]:
+    """(entries by name, pool entries by name, display position by name) of a registry."""
+    return ({k.name: k for k in kpis}, {k.name: k for k in pools},
+            {k.name: i for i, k in enumerate(kpis)})
+
+
+def _lk() -> tuple[dict[str, Kpi], dict[str, Kpi], dict[str, int]]:
+    return _lookup(KPIS, POOL_KPIS)
 
 
 def sl_name(t: float) -> str:
@@ -281,7 +292,7 @@ def spec(name: str) -> Kpi | None:
     ``pool.<p>.<kpi>`` included), with its label filled in; ``None`` if unknown."""
     parts = name.split(".")
     if len(parts) == 3 and parts[0] == "pool":
-        k = _POOL_BY_NAME.get(parts[2])
+        k = _lk()[1].get(parts[2])
         return None if k is None else replace(k, name=name,
                                                label=f"pool {parts[1]}: {k.label}")
     if len(parts) == 3 and parts[0] == "type":
@@ -290,12 +301,14 @@ def spec(name: str) -> Kpi | None:
                                                label=f"{parts[1]} calls: {k.label}")
     if len(parts) != 1:
         return None
-    k = _BY_NAME.get(name)
+    by_name = _lk()[0]
+    k = by_name.get(name)
     if k is not None and "<" not in k.name:
         return k
-    for pattern, fam in _FAMILIES.items():
+    for pattern, family in _FAMILIES.items():
         m = pattern.fullmatch(name)
-        if m:
+        fam = by_name.get(family)
+        if m and fam is not None:
             value = m.group(1).replace("_", ".")
             return replace(fam, name=name, label=fam.label.format(t=value, q=value))
     return None
@@ -319,17 +332,15 @@ def label(name: str) -> str:
     return name.rsplit(".", 1)[-1].replace("_", " ") if k is None else k.label
 
 
-_INDEX = {k.name: i for i, k in enumerate(KPIS)}
-
-
 def _rank(name: str) -> tuple[int, float]:
     """(position in :data:`KPIS`, threshold within a family) of an overall KPI."""
-    if name in _INDEX and "<" not in name:
-        return _INDEX[name], 0.0
-    for pattern, fam in _FAMILIES.items():
+    index = _lk()[2]
+    if name in index and "<" not in name:
+        return index[name], 0.0
+    for pattern, family in _FAMILIES.items():
         m = pattern.fullmatch(name)
-        if m:
-            return _INDEX[fam.name], float(m.group(1).replace("_", "."))
+        if m and family in index:
+            return index[family], float(m.group(1).replace("_", "."))
     return len(KPIS), 0.0
 
 
@@ -374,7 +385,7 @@ def headline(names: Iterable[str], n: int | None = None) -> list[str]:
     for h in HEADLINE:
         if "<" in h:
             prefix = h.split("<")[0]
-            out += [k for k in present if _rank(k)[0] == _INDEX[h]
+            out += [k for k in present if _rank(k)[0] == _lk()[2].get(h)
                     and k.startswith(prefix)][:1]
         elif h in present:
             out.append(h)

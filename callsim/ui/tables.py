@@ -103,8 +103,12 @@ def pool_table(batch: BatchResult) -> Table:
 
 def comparison_kpis(comp: Comparison, all_kpis: bool = False) -> list[str]:
     """The KPIs of a comparison table: the registry's brief ones that some design shows
-    (every overall KPI with *all_kpis*), in display order."""
+    (every overall KPI with *all_kpis*, but not one undefined in every design), in
+    display order."""
     names = registry.ordered(comp.kpi_names())
+    if len(comp.designs) > 1:
+        defined = set(comp.differences()["kpi"])
+        names = [k for k in names if k in defined]
     if all_kpis:
         return names
     m = [means(b.summary) for b in comp.batches.values()]
