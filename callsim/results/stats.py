@@ -3,7 +3,7 @@
 Owns the Student-t confidence half-width, the KPI summary of a batch,
 :class:`TableMean` (the order-preserving mean of per-replication tables) and
 :class:`TableSum` (their order-preserving sum, for counts that are pooled). Imports
-:mod:`callsim.results.table` only.
+:mod:`callsim.results.table` and :mod:`callsim.errors`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from callsim.errors import ModelError
 from callsim.results.table import Table
 
 #: Columns that identify a row of each per-replication table (averaged over the others).
@@ -80,12 +81,13 @@ class TableMean:
     def add(self, table: Table, replication: int) -> None:
         """Fold replication *replication*'s table (must be the next one)."""
         if replication != self.n:
-            raise ValueError(f"{self.name}: replication {replication} folded out of order "
+            raise ModelError(f"{self.name}: replication {replication} folded out of order "
                              f"(expected {self.n})")
         if self.n == 0:
             self.columns = table.columns
         elif table.columns != self.columns:
-            raise ValueError(f"{self.name}: columns differ between replications")
+            raise ModelError(f"{self.name}: columns differ between replications "
+                             f"({len(table.columns)} vs {len(self.columns)} columns)")
         for col, kind, values in zip(table.columns, table.kinds, table.data, strict=True):
             if kind == "str" or col in self.keys:
                 if self.n == 0:  # a copy: a view would keep the whole first table alive
