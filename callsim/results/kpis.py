@@ -81,7 +81,9 @@ class Kpi:
         :data:`HIGHER` if a higher value is better for callers, :data:`LOWER` if a
         lower one is, :data:`NEUTRAL` for volumes, staffing and occupancy.
     define
-        The definition: ``define(counts)`` (``define(counts, t)`` for a family).
+        The definition, from :class:`Counts`: ``define(counts)``; for the families,
+        ``define(counts, i)`` (the *i*-th service-level threshold) or
+        ``define(counts, q)`` (the *q*-th percentile).
     needs
         The :class:`Counts` fields besides the call counts it needs; where they are
         missing (e.g. no wait histogram per interval) the KPI is not computed.
