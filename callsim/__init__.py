@@ -19,7 +19,12 @@ from callsim.experiment import (
     sweep,
 )
 from callsim.experiment import to_compiled as compile
+from callsim.experiment.backends import Runner
+from callsim.experiment.progress import set_progress_factory
 from callsim.results import BatchResult, Comparison, ReplicationResult, SweepResult
+from callsim.ui.progress import rich_progress
+
+set_progress_factory(rich_progress)  # batches show rich's bar; experiment never imports ui
 
 __all__ = [
     "BatchResult",
@@ -28,6 +33,7 @@ __all__ = [
     "CompiledScenario",
     "ConfigError",
     "ReplicationResult",
+    "Runner",
     "Scenario",
     "SweepResult",
     "compare",

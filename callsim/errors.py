@@ -10,7 +10,13 @@ class CallsimError(Exception):
     """Base class of every error callsim raises on purpose."""
 
 
-class ConfigError(CallsimError):
+class Refusal(CallsimError):
+    """callsim refused the request: bad input, or an output folder it cannot or must not
+    use. The command line prints the message and exits with code 2 (not 1, which is
+    kept for internal errors)."""
+
+
+class ConfigError(Refusal):
     """A scenario file or override is invalid.
 
     Parameters

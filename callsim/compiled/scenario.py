@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,10 @@ class CompiledScenario:
     """Pool making calls back (-1: no callbacks)."""
     callback_threshold: int = 0
     callback_accept: float = 0.0
+    # --- io engineer (re/io): the scenario this was compiled from, so a compiled
+    # scenario can be swept or given overrides; not part of the fingerprint.
+    source: Scenario | None = field(default=None, compare=False, repr=False,
+                                    metadata={"fingerprint": False})
 
     @property
     def type_names(self) -> list[str]:
@@ -236,6 +240,7 @@ def _compile(sc: Scenario) -> CompiledScenario:
                                          "misroute.transfer_time"),
         requeue_front=sc.misroute.requeue == "front",
         **_behaviour(sc, base, pindex),
+        source=sc,
     )
 
 

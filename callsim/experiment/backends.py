@@ -1,11 +1,11 @@
-"""Executing replications: in this process, on local worker processes, or on Dask.
+"""Where work runs: in this process, on local worker processes, or on Dask.
 
-Owns *how* replications run: ``serial``, ``processes`` (a process pool with the spawn
-start method) or ``dask``; a :class:`Task` carries everything its replication needs,
-so a task gives bit-identical numbers on every backend and worker count. Results come
-back in completion order; :mod:`callsim.experiment.batch` folds them in replication
-order. Imports :mod:`callsim.experiment.replication`, :mod:`callsim.io.records`,
-:mod:`callsim.compiled` and :mod:`callsim.errors`.
+Owns *how* tasks run: ``serial``, ``processes`` (a process pool with the spawn start
+method) or ``dask``, and keeping the workers up across calls (:class:`Runner`: a
+search or staffing plan that runs many batches starts its workers once). It knows
+nothing of models or results: it maps a module-level function over picklable tasks
+and yields the results in completion order (:mod:`callsim.experiment.batch` folds
+them in replication order). Imports :mod:`callsim.errors` only.
 """
 
 from __future__ import annotations
@@ -16,52 +16,26 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
-from callsim.compiled import CompiledScenario
-from callsim.errors import CallsimError, ConfigError
-from callsim.experiment.replication import run_replication
-from callsim.io.records import RepRecord
+from callsim.errors import CallsimError, ConfigError, Refusal
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class BackendError(Refusal):
+    """A backend that cannot be used here: Dask not installed, a scheduler not reached."""
+
+
 #: The execution backends, in order of setup cost.
 BACKENDS: tuple[str, ...] = ("serial", "processes", "dask")
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One replication to run: which design, its compiled scenario, seed and number.
-
-    Attributes
-    ----------
-    design
-        Key of the design the replication belongs to (``""`` for a single batch).
-    scenario
-        The compiled scenario to simulate.
-    seed
-        Root seed.
-    replication
-        Replication number, from 0.
-    """
-
-    design: str
-    scenario: CompiledScenario
-    seed: int
-    replication: int
-
-
-def execute(task: Task) -> RepRecord:
-    """Run one task (a module-level function, so worker processes can unpickle it)."""
-    res = run_replication(task.scenario, task.seed, task.replication)
-    return RepRecord.from_result(res, task.design, task.seed, task.replication)
-
-
 
 
 def _watch_parent(parent: int) -> None:  # pragma: no cover - runs in worker processes
@@ -86,20 +60,22 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def dask_missing_error() -> CallsimError:
+def dask_missing_error() -> BackendError:
     """The error raised when the Dask backend is asked for but not installed."""
-    return CallsimError(
+    return BackendError(
         "the dask backend needs Dask's distributed scheduler, which is not installed; "
         "install it with: pip install 'callsim[dask]'"
     )
 
 
 class Runner:
-    """Runs :class:`Task` objects on a backend and yields their records as they finish.
+    """Runs tasks on a backend and yields their results as they finish.
 
-    The backend (worker processes or a Dask client) starts on the first
-    :meth:`run` with work to do, and stays up across calls until :meth:`close` (use
-    the runner as a context manager), so rounds of sequential stopping reuse it.
+    The backend (worker processes or a Dask client) starts on the first :meth:`run`
+    with work to do, and stays up across calls until :meth:`close` (use the runner as
+    a context manager). Rounds of sequential stopping reuse it, and so do batches,
+    sweeps and comparisons given the same runner (``run_batch(..., runner=r)``), so
+    a search or a staffing plan starts its workers once.
 
     Parameters
     ----------
@@ -137,6 +113,8 @@ class Runner:
         self._pool: ProcessPoolExecutor | None = None
         self._client: Any = None
         self._owned: list[Any] = []  # dask objects this runner started (closed in close())
+        self.starts = 0
+        """How many times worker processes or a Dask client were started."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -183,8 +161,14 @@ class Runner:
                 except Exception:  # pragma: no cover - best effort at shutdown
                     log.debug("closing %r failed", obj, exc_info=True)
 
+    def worker_pids(self) -> set[int]:
+        """Process ids of the local worker processes now up (``processes`` backend)."""
+        pool = self._pool
+        return set((getattr(pool, "_processes", None) or {}) if pool is not None else ())
+
     def _start_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            self.starts += 1
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs or default_jobs(),
                 mp_context=multiprocessing.get_context("spawn"),
@@ -213,7 +197,8 @@ class Runner:
             try:
                 client = distributed.Client(sched, timeout="20s")
             except OSError as exc:
-                raise CallsimError(f"cannot reach the Dask scheduler at {sched}: {exc}") from None
+                raise BackendError(f"cannot reach the Dask scheduler at {sched}: {exc}"
+                                   ) from None
             self._owned = [client]
         elif isinstance(sched, distributed.Client):
             client = sched
@@ -221,31 +206,32 @@ class Runner:
             client = distributed.Client(sched)
             self._owned = [client]
         self._client = client
+        self.starts += 1
         return client
 
     # ---------------------------------------------------------------------- running
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[RepRecord]:
-        """Run *tasks*; yield each record as soon as it is finished (completion order).
+    def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+        """Yield ``fn(task)`` of each of *tasks* as soon as it is finished (completion
+        order). *fn* must be a module-level function (workers unpickle it by name).
 
-        An error in a replication is raised here, after the other queued tasks are
-        cancelled.
+        An error in a task is raised here, after the other queued tasks are cancelled.
         """
         if not tasks:
             return
         if self.backend == "serial":
             for t in tasks:
-                yield execute(t)
+                yield fn(t)
         elif self.backend == "processes":
-            yield from self._run_pool(tasks)
+            yield from self._run_pool(fn, tasks)
         else:
-            yield from self._run_dask(tasks)
+            yield from self._run_dask(fn, tasks)
 
-    def _run_pool(self, tasks: Sequence[Task]) -> Iterator[RepRecord]:
+    def _run_pool(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         pool = self._start_pool()
-        pending: set[Future[RepRecord]] = set()
+        pending: set[Future[R]] = set()
         try:
-            pending = {pool.submit(execute, t) for t in tasks}
+            pending = {pool.submit(fn, t) for t in tasks}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -258,11 +244,11 @@ class Runner:
             for fut in pending:
                 fut.cancel()
 
-    def _run_dask(self, tasks: Sequence[Task]) -> Iterator[RepRecord]:
+    def _run_dask(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         import distributed
 
         client = self._start_client()
-        futures = [client.submit(execute, t, pure=False) for t in tasks]
+        futures = [client.submit(fn, t, pure=False) for t in tasks]
         try:
             for fut in distributed.as_completed(futures):
                 yield fut.result()

@@ -1,10 +1,11 @@
 """Batches of replications with confidence intervals and sequential stopping.
 
 Owns batches of replications (on any backend of :mod:`callsim.experiment.backends`,
-with checkpoints in a run folder and sequential stopping to a precision target) and the
+with records in a run folder and sequential stopping to a precision target) and the
 folding of finished replications in replication order. Imports
 :mod:`callsim.experiment.backends`, :mod:`callsim.experiment.replication`,
-:mod:`callsim.io`, :mod:`callsim.results`; nothing below imports it.
+:mod:`callsim.experiment.progress`, :mod:`callsim.io`, :mod:`callsim.results`; nothing
+below imports it.
 
 A batch is always replications ``0 .. n-1`` of one root seed; replication *r* gets the
 same random streams whatever the backend or worker count, and replications are
@@ -14,24 +15,29 @@ local processes and on Dask, uninterrupted or resumed from a checkpoint director
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import difflib
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from callsim.compiled import CompiledScenario
-from callsim.errors import ConfigError
-from callsim.experiment.backends import Runner, Task
-from callsim.experiment.progress import ProgressBar, progress_enabled
-from callsim.experiment.replication import ScenarioLike, to_compiled
+from callsim.errors import ConfigError, ModelError
+from callsim.experiment.backends import Runner
+from callsim.experiment.progress import Progress, make_progress
+from callsim.experiment.replication import ScenarioLike, Task, execute, to_compiled
 from callsim.io.records import RepRecord
-from callsim.io.rundir import CheckpointStore
-from callsim.results.stats import TableMean, t_halfwidth
+from callsim.io.rundir import CheckpointStore, open_folder
+from callsim.io.writers import write_batch, write_comparison
+from callsim.results.clock import clock_table
+from callsim.results.comparison import Comparison
+from callsim.results.stats import TableMean, TableSum, t_halfwidth
 from callsim.results.types import BatchResult
 
 #: First round of a batch with a precision target, when no replication count is given.
@@ -43,36 +49,32 @@ DEFAULT_MAX_REPS = 1000
 # --------------------------------------------------------------------- precision
 
 
-def parse_precision(items: Mapping[str, float] | Iterable[str] | None) -> dict[str, float]:
-    """Precision targets ``{kpi: half-width}`` from a mapping or ``"kpi=H"`` strings.
+def check_precision(precision: Mapping[str, Any] | None) -> dict[str, float]:
+    """Precision targets ``{kpi: half-width}``, each a positive finite number.
+
+    (The command line's ``KPI=H`` strings are parsed by :mod:`callsim.ui.options`.)
 
     Raises
     ------
     ConfigError
-        On a malformed item or a half-width that is not a positive number.
+        On a half-width that is not a positive number, or targets not given as a
+        mapping.
     """
-    if items is None:
+    if precision is None:
         return {}
-    pairs: list[tuple[str, Any]] = []
-    if isinstance(items, Mapping):
-        pairs = list(items.items())
-    else:
-        for text in items:
-            kpi, sep, raw = str(text).partition("=")
-            if not sep or not kpi.strip():
-                raise ConfigError(f"--precision {text!r}: write KPI=HALF_WIDTH, e.g. "
-                                  "answer_rate=0.002")
-            pairs.append((kpi.strip(), raw.strip()))
+    if not isinstance(precision, Mapping):
+        raise ConfigError(f"precision: {precision!r} is not allowed; give a mapping "
+                          "{kpi: half_width}, e.g. {'answer_rate': 0.002}")
     out: dict[str, float] = {}
-    for kpi, raw in pairs:
+    for kpi, raw in precision.items():
         try:
             h = float(raw)
         except (TypeError, ValueError):
-            raise ConfigError(f"--precision {kpi}={raw}: the half-width must be a number, "
+            raise ConfigError(f"precision {kpi}={raw!r}: the half-width must be a number, "
                               "e.g. answer_rate=0.002") from None
         if not h > 0 or math.isinf(h):
-            raise ConfigError(f"--precision {kpi}={raw}: the half-width must be > 0")
-        out[kpi] = h
+            raise ConfigError(f"precision {kpi}={raw}: the half-width must be > 0")
+        out[str(kpi)] = h
     return out
 
 
@@ -96,6 +98,7 @@ class _Design:
                  store: CheckpointStore | None) -> None:
         self.key = key
         self.cs = cs
+        self.task_cs = dataclasses.replace(cs, source=None)  # what workers need, no more
         self.seed = seed
         self.store = store
         self.rows: list[dict[str, float]] = []
@@ -118,15 +121,17 @@ class _Design:
             r = self.pending.pop(self.folded)
             self.rows.append({"replication": r.replication, **r.kpis})
             for name, table in r.tables.items():
-                self.tables.setdefault(name, TableMean(name)).add(table, r.replication)
+                if name not in self.tables:  # counts are pooled, tables of KPIs averaged
+                    self.tables[name] = TableSum(name) if name == "clock" else TableMean(name)
+                self.tables[name].add(table, r.replication)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows).set_index("replication")
 
     def result(self, level: float, info: dict[str, Any]) -> BatchResult:
         if self.pending or self.folded != self.target:
-            raise AssertionError(f"design {self.key!r}: {self.folded} replications folded, "
-                                 f"{self.target} planned")
+            raise ModelError(f"design {self.key!r}: {self.folded} replications folded, "
+                             f"{self.target} planned")
         meta: dict[str, Any] = {}
         if self.stopping is not None:
             meta["stopping"] = self.stopping
@@ -138,6 +143,7 @@ class _Design:
             level=level, meta=meta,
             info={**info, "replications_read": self.loaded, "replications_run": self.ran,
                   **({"out": str(self.store.root)} if self.store else {})},
+            clock=clock_table(self.tables.get("clock", empty).result()),
         )
 
 
@@ -146,7 +152,7 @@ def _next_target(d: _Design, precision: dict[str, float], max_reps: int,
     """Decide after a round: the design's new replication target (== planned: stop)."""
     n = d.folded
     df = d.frame()
-    _check_kpis(precision, list(df.columns), "--precision")
+    _check_kpis(precision, list(df.columns), "precision")
     hws = {k: t_halfwidth(df[k].to_numpy(dtype=float), level)[1] for k in precision}
     met = all(not math.isnan(hws[k]) and hws[k] <= h for k, h in precision.items())
     if met or n >= max_reps:
@@ -174,10 +180,23 @@ def _next_target(d: _Design, precision: dict[str, float], max_reps: int,
     return min(max_reps, max(n + 2, min(4 * n, need)))
 
 
+@contextlib.contextmanager
+def using_runner(runner: Runner | None, backend: str | None, jobs: int | None,
+                 scheduler: Any) -> Iterator[Runner]:
+    """*runner* (left running for the caller), or a new one for this call only."""
+    if runner is not None:
+        if backend is not None or jobs is not None or scheduler is not None:
+            raise ConfigError("give either runner= (a Runner that already has its backend) "
+                              "or backend=/jobs=/scheduler=, not both")
+        yield runner
+        return
+    with Runner(backend or "serial", jobs, scheduler) as own:
+        yield own
+
+
 def _execute(designs: list[_Design], first: int, *, precision: dict[str, float],
-             max_reps: int, level: float, backend: str, jobs: int | None, scheduler: Any,
-             progress: bool | None, label: str,
-             kpis: Sequence[str] | None = None) -> dict[str, Any]:
+             max_reps: int, level: float, runner: Runner, progress: bool | Progress | None,
+             label: str, kpis: Sequence[str] | None = None) -> dict[str, Any]:
     """Run rounds of replications of *designs* until each has what it needs.
 
     KPI names (*precision*'s and *kpis*) are checked against the first replication
@@ -191,14 +210,12 @@ def _execute(designs: list[_Design], first: int, *, precision: dict[str, float],
         nonlocal checked
         if not checked:
             names = list(rec.kpis)
-            _check_kpis(precision, names, "--precision")
+            _check_kpis(precision, names, "precision")
             _check_kpis(kpis or (), names, "kpi")
             checked = True
     t0 = time.perf_counter()
     rounds = 0
-    runner = Runner(backend, jobs, scheduler)
-    bar = ProgressBar(progress_enabled(progress), label)
-    with runner, bar:
+    with make_progress(progress, label) as bar:
         while True:
             rounds += 1
             tasks: list[Task] = []
@@ -212,12 +229,12 @@ def _execute(designs: list[_Design], first: int, *, precision: dict[str, float],
                         check(have[r])
                         d.add(have[r])
                     else:
-                        tasks.append(Task(d.key, d.cs, d.seed, r))
+                        tasks.append(Task(d.key, d.task_cs, d.seed, r))
                 d.loaded += len(have)
                 read += len(have)
                 d.planned = d.target
             bar.extend(len(tasks) + read, read)
-            for rec in runner.run(tasks):
+            for rec in runner.run(execute, tasks):
                 check(rec)
                 d = by_key[rec.design]
                 if d.store is not None:
@@ -234,8 +251,7 @@ def _execute(designs: list[_Design], first: int, *, precision: dict[str, float],
                     grew |= d.target > d.planned
             if not grew:
                 break
-        workers = runner.workers
-    return {"backend": backend, "workers": workers, "rounds": rounds,
+    return {"backend": runner.backend, "workers": runner.workers, "rounds": rounds,
             "seconds": time.perf_counter() - t0}
 
 
@@ -244,7 +260,7 @@ def _resolve_counts(reps: int | None, precision: dict[str, float],
     if reps is None:
         reps = DEFAULT_FIRST_ROUND if precision else 10
     if reps < 1:
-        raise ValueError(f"reps must be >= 1 (got {reps})")
+        raise ConfigError(f"reps: {reps} is not allowed; it must be a whole number >= 1")
     if not precision:
         if max_reps is not None:
             raise ConfigError("max_reps (--max-reps) only applies with a precision target "
@@ -259,19 +275,36 @@ def _resolve_counts(reps: int | None, precision: dict[str, float],
     return reps, top
 
 
+def design_folders(root: Path, keys: Iterable[str]) -> dict[str, Path]:
+    """The run folder of each design of a comparison folder *root* (refuses clashes)."""
+    out: dict[str, Path] = {}
+    seen: dict[str, str] = {}
+    for key in keys:
+        name = _safe_name(key)
+        if name in seen:
+            raise ConfigError(f"designs {seen[name]!r} and {key!r} would share the folder "
+                              f"{root / name}; give them names that differ in letters or "
+                              "digits")
+        seen[name] = key
+        out[key] = root / name
+    return out
+
+
 def run_batches(
     designs: Mapping[str, ScenarioLike], reps: int | None = 10, seed: int = 0,
-    level: float = 0.95, *, backend: str = "serial", jobs: int | None = None,
-    scheduler: Any = None, out: str | Path | None = None,
-    precision: Mapping[str, float] | Iterable[str] | None = None,
-    max_reps: int | None = None, progress: bool | None = None,
+    level: float = 0.95, *, backend: str | None = None, jobs: int | None = None,
+    scheduler: Any = None, runner: Runner | None = None, out: str | Path | None = None,
+    precision: Mapping[str, float] | None = None, max_reps: int | None = None,
+    progress: bool | Progress | None = None,
 ) -> dict[str, BatchResult]:
     """Run batches of several designs on one backend, with the same seed (common random numbers).
 
     Every design gets replications ``0 .. n-1`` of *seed*; all replications share one
-    pool of workers. With *out*, design ``name`` is checkpointed in ``out/name``.
-    The other parameters are as for :func:`run_batch`; with *precision*, each design
-    stops on its own.
+    pool of workers. With *out*, the folder is a comparison folder (see
+    :mod:`callsim.io.rundir`): design ``name`` is checkpointed in ``out/name`` and the
+    paired differences from the first design are written beside them. The other
+    parameters are as for :func:`run_batch`; with *precision*, each design stops on
+    its own.
 
     Returns
     -------
@@ -279,32 +312,46 @@ def run_batches(
         Design name → its batch, in the order given.
     """
     if not designs:
-        raise ValueError("run_batches needs at least one design")
-    prec = parse_precision(precision)
+        raise ConfigError("run_batches needs at least one design")
+    prec = check_precision(precision)
     first, top = _resolve_counts(reps, prec, max_reps)
-    states = []
-    for key, sc in designs.items():
-        cs = to_compiled(sc)
-        store = CheckpointStore(Path(out) / _safe_name(key), cs, seed) if out else None
-        states.append(_Design(key, cs, seed, store))
-    info = _execute(states, first, precision=prec, max_reps=top, level=level,
-                    backend=backend, jobs=jobs, scheduler=scheduler, progress=progress,
-                    label=f"{len(states)} designs")
-    return {d.key: d.result(level, info) for d in states}
+    compiled = {key: to_compiled(sc) for key, sc in designs.items()}
+    root = Path(out) if out is not None else None
+    folders: dict[str, Path] = {}
+    if root is not None:
+        folders = design_folders(root, compiled)
+        open_folder(root, "comparison", seed,
+                    {"designs": {k: f.name for k, f in folders.items()}})
+    states = [_Design(key, cs, seed, CheckpointStore(folders[key], cs, seed) if root else None)
+              for key, cs in compiled.items()]
+    with using_runner(runner, backend, jobs, scheduler) as r:
+        info = _execute(states, first, precision=prec, max_reps=top, level=level, runner=r,
+                        progress=progress, label=f"{len(states)} designs")
+    out_batches = {d.key: d.result(level, info) for d in states}
+    if root is not None:
+        for key, batch in out_batches.items():
+            batch.info["files"] = [str(p) for p in write_batch(batch, folders[key])]
+        comp = Comparison(batches=out_batches, seed=seed, level=level)
+        files = [str(p) for p in write_comparison(comp, root)]
+        for batch in out_batches.values():
+            batch.info["comparison_files"] = files
+    return out_batches
 
 
 def run_batch(scenario: ScenarioLike, reps: int | None = 10, seed: int = 0,
               overrides: Mapping[str, Any] | list[str] | None = None,
-              level: float = 0.95, *, backend: str = "serial", jobs: int | None = None,
-              scheduler: Any = None, out: str | Path | None = None,
-              precision: Mapping[str, float] | Iterable[str] | None = None,
-              max_reps: int | None = None, progress: bool | None = None) -> BatchResult:
+              level: float = 0.95, *, backend: str | None = None, jobs: int | None = None,
+              scheduler: Any = None, runner: Runner | None = None,
+              out: str | Path | None = None, precision: Mapping[str, float] | None = None,
+              max_reps: int | None = None,
+              progress: bool | Progress | None = None) -> BatchResult:
     """Run replications ``0 .. reps-1`` of *scenario* with root seed *seed*.
 
     Parameters
     ----------
     scenario
-        A :class:`~callsim.config.Scenario`, a YAML path, or a compiled scenario.
+        A :class:`~callsim.config.Scenario`, a YAML path, or a compiled scenario
+        (``callsim.compile(...)``: nothing is compiled or read from files again).
     reps
         Replications; with *precision*, the size of the first round (default 10).
     seed
@@ -315,42 +362,51 @@ def run_batch(scenario: ScenarioLike, reps: int | None = 10, seed: int = 0,
         Confidence level of the summary's intervals.
     backend
         ``"serial"`` (default), ``"processes"`` or ``"dask"`` (see
-        :class:`~callsim.experiment.backends.Runner`); the figures are bit-identical on all of them.
+        :class:`~callsim.experiment.backends.Runner`); the figures are bit-identical on
+        all of them.
     jobs
         Worker processes / Dask workers (default: the CPUs available).
     scheduler
         Dask only: ``"tcp://host:port"`` of a running scheduler, or a
         ``distributed.Client`` (default: a new ``LocalCluster``).
+    runner
+        A :class:`~callsim.experiment.backends.Runner` to run on instead of
+        *backend*/*jobs*/*scheduler*: its workers stay up for the next call (a search
+        or staffing plan starts them once). The caller closes it.
     out
-        Checkpoint directory: each finished replication is written to
-        ``out/reps/rNNNNNN.json`` as it completes; rerunning the same call reads them
-        instead of running them again, and gives exactly the same result. A directory
-        holding another scenario's or seed's replications is refused
+        A run folder (see :mod:`callsim.io.rundir`): each finished replication is
+        written to ``out/reps/`` as it completes, and the summary and CSV tables when
+        the batch ends; rerunning the same call reads the replications instead of
+        running them again, and gives exactly the same result. A folder holding another
+        scenario's or seed's results is refused
         (:class:`~callsim.io.rundir.CheckpointError`).
     precision
-        Sequential stopping: ``{"answer_rate": 0.002}`` or ``["answer_rate=0.002"]``.
-        Replications run in rounds until the confidence half-width of every named KPI
-        is at most its target, or *max_reps* is reached; ``meta["stopping"]`` says which.
+        Sequential stopping: ``{"answer_rate": 0.002}``. Replications run in rounds
+        until the confidence half-width of every named KPI is at most its target, or
+        *max_reps* is reached; ``meta["stopping"]`` says which.
     max_reps
         Most replications with *precision* (default 1000).
     progress
-        Show a progress bar on stderr: ``None`` (default) when stderr is a terminal or
-        in a notebook.
+        Show progress: ``None`` (default) a bar on stderr when it is a terminal or in
+        a notebook; ``True``/``False``; or a
+        :class:`~callsim.experiment.progress.Progress` of your own.
 
     Returns
     -------
     BatchResult
+        With *out*, ``info["files"]`` lists the files written.
     """
     cs = to_compiled(scenario, overrides)
-    prec = parse_precision(precision)
+    prec = check_precision(precision)
     first, top = _resolve_counts(reps, prec, max_reps)
     store = CheckpointStore(Path(out), cs, seed) if out is not None else None
     d = _Design("", cs, seed, store)
-    info = _execute([d], first, precision=prec, max_reps=top, level=level, backend=backend,
-                    jobs=jobs, scheduler=scheduler, progress=progress, label=cs.name)
+    with using_runner(runner, backend, jobs, scheduler) as r:
+        info = _execute([d], first, precision=prec, max_reps=top, level=level, runner=r,
+                        progress=progress, label=cs.name)
     batch = d.result(level, info)
-    if store is not None and batch.meta:
-        store.write_meta("stopping.json", batch.meta)
+    if store is not None:
+        batch.info["files"] = [str(p) for p in write_batch(batch, store.root)]
     return batch
 
 

@@ -1,10 +1,7 @@
-"""Paired comparison of designs under common random numbers.
+"""Paired comparisons: designs run on the same callers, and their differences.
 
-Owns :func:`compare`: every design is run with the same root seed and replication
-numbers, so replication *r* of each design sees the same callers (arrival times,
-intents, handle times, patience), and the difference of a KPI between two designs is
-estimated from paired replications — much tighter than from independent runs.
-Imports :mod:`callsim.experiment.batch`, :mod:`callsim.results` and :mod:`callsim.config`.
+Owns :func:`compare` and the naming of designs. Imports
+:mod:`callsim.experiment.batch`, :mod:`callsim.results` and :mod:`callsim.config`.
 """
 
 from __future__ import annotations
@@ -13,13 +10,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from callsim.compiled import CompiledScenario
 from callsim.config import Scenario, load_scenario
+from callsim.errors import ConfigError
 from callsim.experiment.batch import run_batches
 from callsim.experiment.replication import ScenarioLike
 from callsim.results.comparison import Comparison
 
 
-def design_names(paths: Sequence[str | Path], scenarios: Sequence[Scenario]) -> list[str]:
+def design_names(paths: Sequence[str | Path],
+                 scenarios: Sequence[Scenario | CompiledScenario]) -> list[str]:
     """Unique display names: the scenario's name, or its file stem if names clash."""
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -36,16 +36,17 @@ def compare(designs: Mapping[str, ScenarioLike] | Sequence[ScenarioLike], reps: 
     Parameters
     ----------
     designs
-        ``{"two-level": scenario_a, "one-level": scenario_b}`` (scenarios or YAML paths),
-        or a list (named by their scenario names).
+        ``{"two-level": scenario_a, "one-level": scenario_b}`` (scenarios, compiled
+        scenarios or YAML paths), or a list (named by their scenario names).
     reps
         Replications per design.
     seed
         Root seed shared by all designs (common random numbers).
     batch_kwargs
         Passed to :func:`~callsim.experiment.run_batches`: ``backend``, ``jobs``,
-        ``scheduler``, ``out`` (each design checkpointed in ``out/<design>``),
-        ``precision``, ``max_reps``, ``progress``. All designs share one pool of workers.
+        ``scheduler`` or ``runner``, ``out`` (a comparison folder: each design's run
+        folder in ``out/<design>``, the differences beside them), ``precision``,
+        ``max_reps``, ``progress``. All designs share one pool of workers.
     """
     if isinstance(designs, Mapping):
         items = list(designs.items())
@@ -53,11 +54,8 @@ def compare(designs: Mapping[str, ScenarioLike] | Sequence[ScenarioLike], reps: 
         loaded = [load_scenario(d) if isinstance(d, str | Path) else d for d in designs]
         paths = [str(d) if isinstance(d, str | Path) else f"design{i}"
                  for i, d in enumerate(designs)]
-        scen = [x for x in loaded if isinstance(x, Scenario)]
-        names = (design_names(paths, scen) if len(scen) == len(loaded)
-                 else [f"design{i + 1}" for i in range(len(loaded))])
-        items = list(zip(names, loaded, strict=True))
+        items = list(zip(design_names(paths, loaded), loaded, strict=True))
     if len(items) < 1:
-        raise ValueError("compare needs at least one design")
+        raise ConfigError("compare needs at least one design")
     batches = run_batches(dict(items), reps=reps, seed=seed, level=level, **batch_kwargs)
     return Comparison(batches=batches, seed=seed, level=level)

@@ -1,110 +1,77 @@
-"""The progress bar of long runs (rich, on stderr), or nothing.
+"""How long runs report progress, without knowing how it is shown.
 
-Owns when a progress bar is shown (a terminal or a notebook, unless turned off) and
-the bar itself. Imports nothing from callsim.
+Owns the :class:`Progress` protocol that batches, sweeps and comparisons report to
+(how many replications are planned, done, and a label), the no-op :class:`NoProgress`,
+and the hook through which the public API supplies the progress bar
+(:func:`set_progress_factory`; ``callsim`` registers :mod:`callsim.ui.progress`'s rich
+bar), so that experiments never import the UI. Imports nothing from callsim.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
+from typing import Protocol, runtime_checkable
 
 
-def in_notebook() -> bool:
-    """Whether this runs in a Jupyter kernel."""
-    return bool(Console(stderr=True).is_jupyter)
+@runtime_checkable
+class Progress(Protocol):
+    """Something that follows a run: entered before the first replication, left after
+    the last (also on errors)."""
+
+    def __enter__(self) -> Progress: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+    def extend(self, more: int, already_done: int = 0) -> None:
+        """*more* replications are planned, *already_done* of them finished (read)."""
+
+    def advance(self, n: int = 1) -> None:
+        """*n* more replications finished."""
+
+    def describe(self, description: str) -> None:
+        """Change the label."""
 
 
-def progress_enabled(progress: bool | None) -> bool:
-    """Resolve ``progress=None`` (auto): on in a terminal (stderr a TTY) or a notebook."""
-    if progress is not None:
-        return bool(progress)
-    stream = sys.stderr
-    if stream is None:
-        return False
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    return tty or in_notebook()
+class NoProgress:
+    """A :class:`Progress` that shows nothing."""
 
-
-class _RateColumn(ProgressColumn):
-    """Replications per second."""
-
-    def render(self, task: Any) -> Text:
-        speed = task.finished_speed or task.speed
-        if speed is None:
-            return Text("– reps/s", style="progress.data.speed")
-        return Text(f"{speed:,.1f} reps/s", style="progress.data.speed")
-
-
-class ProgressBar:
-    """A rich progress bar (count, rate, elapsed, ETA) on stderr, or nothing.
-
-    Parameters
-    ----------
-    enabled
-        ``False`` makes every method a no-op.
-    description
-        Text left of the bar.
-    """
-
-    def __init__(self, enabled: bool, description: str = "replications") -> None:
-        self.enabled = enabled
-        self.description = description
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-
-    def __enter__(self) -> ProgressBar:
-        if self.enabled:
-            self._progress = Progress(
-                TextColumn("[progress.description]{task.description}"), BarColumn(),
-                MofNCompleteColumn(), _RateColumn(), TimeElapsedColumn(),
-                TextColumn("ETA"), TimeRemainingColumn(),
-                console=Console(stderr=True), transient=False,
-            )
-            self._progress.start()
+    def __enter__(self) -> NoProgress:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+        return None
 
     def extend(self, more: int, already_done: int = 0) -> None:
-        """Add *more* replications to the total, *already_done* of them finished (read)."""
-        if self._progress is None:
-            return
-        if self._task is None:
-            self._task = self._progress.add_task(self.description, total=more,
-                                                 completed=already_done)
-            return
-        task = self._progress.tasks[self._task]
-        self._progress.update(self._task, total=(task.total or 0) + more,
-                              advance=already_done)
+        return None
 
     def advance(self, n: int = 1) -> None:
-        """*n* more replications finished."""
-        if self._progress is not None and self._task is not None:
-            self._progress.advance(self._task, n)
+        return None
 
     def describe(self, description: str) -> None:
-        """Change the text left of the bar."""
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, description=description)
+        return None
+
+
+ProgressFactory = Callable[[bool | None, str], Progress]
+"""``factory(enabled, label)``: the progress display for ``progress=enabled``
+(``None``: decide, e.g. on when stderr is a terminal)."""
+
+_factory: ProgressFactory | None = None
+
+
+def set_progress_factory(factory: ProgressFactory | None) -> None:
+    """Make *factory* what ``progress=True``/``None`` shows (``None``: nothing)."""
+    global _factory
+    _factory = factory
+
+
+def make_progress(progress: bool | Progress | None, label: str) -> Progress:
+    """The :class:`Progress` for a run's ``progress=`` argument: the object itself, no
+    progress for ``False``, else the registered factory's."""
+    if isinstance(progress, Progress) and not isinstance(progress, bool):
+        return progress
+    if progress is False or _factory is None:
+        return NoProgress()
+    return _factory(progress, label)

@@ -1,239 +1,227 @@
-"""The run folder: one owner for everything written under ``--out``.
+"""The run folder: one owner for the layout of everything written under ``--out``.
 
-Owns the folder's layout, its manifest, the replication records and their atomic
-writes, the scenario fingerprint that keeps one folder from mixing two scenarios'
-results. Imports :mod:`callsim.io.records`, :mod:`callsim.compiled`, :mod:`callsim.errors`.
+Owns the layout below, the manifests that say whose results a folder holds (and refuse
+to mix another scenario's or seed's), and the replication records with their checksums
+(:class:`CheckpointStore`). Imports :mod:`callsim.io.atomic`, :mod:`callsim.io.records`,
+:mod:`callsim.io.fingerprint`, :mod:`callsim.compiled` and :mod:`callsim.errors`.
 
-Checkpointed numbers are written as JSON, whose floats round-trip exactly (``NaN`` is
-written as ``null``), so a resumed run gives exactly the figures of an uninterrupted one.
+Layout (every folder, however written: the CLI or the API's ``out=``)::
+
+    a run folder (callsim run --out, run_batch(out=)), kind "batch"
+        manifest.json        format, kind, scenario, fingerprint, seed, callsim version
+        reps/r000000.json    one record per finished replication, with a checksum
+        replications.csv     KPIs per replication
+        intervals.csv        interval table (means over replications)
+        agents.csv           agents per interval and pool (means)
+        clock.csv            clock-of-day KPIs, pooled over days and replications
+        summary.json         KPI means with CIs; written last, so it marks a whole set
+    a comparison folder (callsim compare --out, compare(out=), run_batches(out=))
+        manifest.json        kind "comparison", seed, designs and their folders
+        <design>/            a run folder per design
+        comparison.csv       paired differences, every KPI
+        summary.csv          per design and KPI: mean and CI
+        comparison.png       the day per design (the command line draws it)
+        comparison.json      designs' summaries and the differences; written last
+    a sweep folder (callsim sweep --out, sweep(out=)), kind "sweep"
+        manifest.json        kind "sweep", scenario, seed
+        points/<fingerprint>-s<seed>/   a run folder per grid point (shared by any
+                             sweep of this folder that has the point)
+        sweep.csv            one row per grid point and KPI
+        sweep.json           the grid and where each point is; written last
+
+A record is used only if its checksum matches its content and the folder's scenario
+fingerprint; any other is run again (with a warning), never used. Files are written
+atomically (:mod:`callsim.io.atomic`), so a folder interrupted at any moment (kill -9,
+a full disk) holds only whole files, and a rerun of the same command resumes it.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import logging
-import math
 import os
 import re
-import threading
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from callsim.compiled import CompiledScenario
-from callsim.errors import CallsimError
-from callsim.io.records import CHECKPOINT_FORMAT, RepRecord
+from callsim.errors import Refusal
+from callsim.io.atomic import atomic_write, atomic_write_text, check_writable, make_dir
+from callsim.io.encoding import dumps
+from callsim.io.fingerprint import fingerprint
+from callsim.io.records import (
+    CHECKPOINT_FORMAT,
+    DamagedRecord,
+    RepRecord,
+    read_record,
+    write_record,
+)
 
 log = logging.getLogger(__name__)
 
-
-class CheckpointError(CallsimError):
-    """A run directory cannot be used: it holds another run's results, or is damaged."""
-
-
-
-
-def _feed(h: Any, obj: Any) -> None:
-    """Feed a canonical encoding of *obj* into hash *h* (stable across processes)."""
-    if obj is None or isinstance(obj, bool | int | str):
-        h.update(f"{type(obj).__name__}:{obj!r};".encode())
-    elif isinstance(obj, float):
-        h.update(f"float:{float(obj).hex()};".encode())
-    elif isinstance(obj, np.ndarray):
-        if obj.dtype == object:
-            _feed(h, obj.tolist())
-            return
-        h.update(f"ndarray:{obj.dtype.str}:{obj.shape};".encode())
-        h.update(np.ascontiguousarray(obj).tobytes())
-    elif isinstance(obj, np.generic):
-        _feed(h, obj.item())
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        h.update(f"{type(obj).__qualname__}{{".encode())
-        for f in dataclasses.fields(obj):
-            h.update(f"{f.name}=".encode())
-            _feed(h, getattr(obj, f.name))
-        h.update(b"}")
-    elif isinstance(obj, list | tuple):
-        h.update(f"{type(obj).__name__}[{len(obj)}:".encode())
-        for item in obj:
-            _feed(h, item)
-        h.update(b"]")
-    elif isinstance(obj, Mapping):
-        h.update(f"map[{len(obj)}:".encode())
-        for k, v in obj.items():
-            _feed(h, k)
-            _feed(h, v)
-        h.update(b"]")
-    elif isinstance(obj, set | frozenset):
-        _feed(h, sorted(repr(x) for x in obj))
-    elif hasattr(obj, "__dict__") or hasattr(type(obj), "__slots__"):
-        names = list(getattr(obj, "__dict__", {}))
-        for cls in type(obj).__mro__:
-            slots = getattr(cls, "__slots__", ())
-            names += [slots] if isinstance(slots, str) else list(slots)
-        h.update(f"{type(obj).__qualname__}{{".encode())
-        for name in sorted(set(names)):
-            if name.startswith("__") or not hasattr(obj, name):
-                continue
-            h.update(f"{name}=".encode())
-            _feed(h, getattr(obj, name))
-        h.update(b"}")
-    else:
-        h.update(f"{type(obj).__qualname__}:{obj!r};".encode())
+MANIFEST = "manifest.json"
+REPS = "reps"
+POINTS = "points"
+#: Files of a finished run folder; the last one marks the set complete.
+BATCH_FILES = ("replications.csv", "intervals.csv", "agents.csv", "clock.csv",
+               "summary.json")
+COMPARISON_FILES = ("comparison.csv", "summary.csv", "comparison.json")
+SWEEP_FILES = ("sweep.csv", "sweep.json")
+#: The file that marks each kind of folder finished.
+DONE = {"batch": "summary.json", "comparison": "comparison.json", "sweep": "sweep.json"}
+KINDS = tuple(DONE)
 
 
-def fingerprint(cs: CompiledScenario) -> str:
-    """SHA-256 of a canonical encoding of *cs* (every number, array and name in it).
-
-    Two compiled scenarios have the same fingerprint exactly when they simulate the
-    same thing; data read from files (empirical distributions, CSV profiles) is part
-    of it, unlike a hash of the YAML text.
-    """
-    h = hashlib.sha256()
-    _feed(h, cs)
-    return h.hexdigest()
+class CheckpointError(Refusal):
+    """A folder cannot take these results: it holds another run's, or is damaged."""
 
 
-
-
-def _callsim_version() -> str:
+def callsim_version() -> str:
+    """The installed callsim's version."""
     try:
         return metadata.version("callsim")
     except metadata.PackageNotFoundError:  # pragma: no cover - not installed
         return "unknown"
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write *text* to *path* so that readers see the old file or the whole new one.
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    """*root*'s manifest, ``None`` if there is none.
 
-    The text goes to a temporary file beside *path*, which then replaces it
-    (``os.replace``, atomic on POSIX and Windows).
+    Raises
+    ------
+    CheckpointError
+        When the manifest is there but damaged.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    path = root / MANIFEST
+    if not path.is_file():
+        return None
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        m = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(m, dict) or m.get("kind") not in KINDS:
+            raise ValueError("not a callsim manifest")
+        int(m.get("seed", 0))
+    except (OSError, ValueError, TypeError) as exc:
+        raise CheckpointError(f"{path} is damaged ({exc}); delete {root} to start over, "
+                              "or use another output folder") from None
+    return m
+
+
+def folder_kind(root: Path) -> str | None:
+    """The kind of results *root* holds: from its manifest, else from its files
+    (folders of earlier callsim versions), else ``None``."""
+    m = read_manifest(root)
+    if m is not None:
+        return str(m["kind"])
+    for kind, done in DONE.items():
+        if (root / done).is_file():
+            return kind
+    if (root / REPS).is_dir() and any((root / REPS).iterdir()):
+        return "batch"
+    return None
+
+
+def open_folder(root: Path, kind: str, seed: int, facts: Mapping[str, Any],
+                same: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Open (or start) folder *root* for results of *kind* with root seed *seed*.
+
+    A folder that holds another kind of results, another seed's, or (*same*: manifest
+    fields that must match, e.g. the fingerprint) another scenario's is refused; a new
+    folder gets a manifest with *facts* before anything else is written. The folder
+    must be writable (checked now, before any work).
+
+    Returns
+    -------
+    dict
+        The manifest.
+
+    Raises
+    ------
+    CheckpointError, OutputError
+    """
+    if root.exists() and not root.is_dir():
+        make_dir(root)  # refuses: a file is in the way
+    what = f"callsim {kind} results with seed {seed}"
+    m = read_manifest(root) if root.is_dir() else None
+    if m is None:
+        found = folder_kind(root) if root.is_dir() else None
+        if found is not None:
+            raise CheckpointError(
+                f"{root} holds callsim {found} results without a manifest (written by "
+                f"an earlier callsim, or damaged), so it cannot take {what}; delete "
+                f"{root} to start over, or use another output folder")
+        make_dir(root)
+        check_writable(root)
+        m = {"format": CHECKPOINT_FORMAT, "kind": kind, "seed": int(seed),
+             "callsim": callsim_version(), **facts}
+        atomic_write_text(root / MANIFEST, dumps(m, indent=2))
+        return m
+    why = None
+    if m["kind"] != kind:
+        why = f"holds callsim {m['kind']} results, not {kind} results"
+    elif int(m.get("format", 0)) != CHECKPOINT_FORMAT:
+        why = (f"was written in folder format {m.get('format')} (this callsim writes "
+               f"format {CHECKPOINT_FORMAT})")
+    elif int(m["seed"]) != int(seed):
+        why = f"holds results of seed {m['seed']}"
+    else:
+        for key, value in (same or {}).items():
+            if m.get(key) != value:
+                why = (f"holds results of another scenario ({m.get('scenario')!r}, "
+                       f"{key} {str(m.get(key))[:12]})")
+                break
+    if why is not None:
+        label = facts.get("scenario", "")
+        raise CheckpointError(
+            f"{root} {why}; it cannot take {what}"
+            + (f" of scenario {label!r}" if label else "")
+            + f". Use another output folder, or delete {root} to start over.")
+    check_writable(root)
+    return m
 
 
 _REP_FILE = re.compile(r"r(\d+)\.json")
 
 
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), allow_nan=False)
-
-
-def _write_record(fh: Any, rec: RepRecord) -> None:
-    """Write ``rec.to_json()`` as compact JSON to *fh*, one table column at a time."""
-    fh.write(_dump(rec.head_json())[:-1])
-    fh.write(',"tables":{')
-    for i, (name, table) in enumerate(rec.tables.items()):
-        fh.write(("," if i else "") + _dump(name) + ":{")
-        fh.write(f'"columns":{_dump(list(table.columns))},"kinds":{_dump(list(table.kinds))}')
-        fh.write(',"data":[')
-        for j, (kind, col) in enumerate(zip(table.kinds, table.data, strict=True)):
-            if kind == "float":
-                values: Any = [None if math.isnan(v) else v for v in col.tolist()]
-            elif kind in ("int", "bool"):
-                values = col.tolist()
-            else:
-                values = list(col)
-            fh.write(("," if j else "") + _dump(values))
-        fh.write("]}")
-    fh.write("}}")
-
-
 class CheckpointStore:
-    """A run directory: ``manifest.json`` plus one ``reps/rNNNNNN.json`` per replication.
+    """A run folder's replication records (``reps/rNNNNNN.json``) and its manifest.
 
-    Opening the store checks the manifest: a directory started by another scenario
-    (another fingerprint) or another seed is refused with a :class:`CheckpointError`
-    rather than mixed; a new directory gets a manifest before any replication.
+    Opening the store checks the manifest (:func:`open_folder`): a folder started for
+    another scenario (another fingerprint) or seed is refused rather than mixed.
 
     Parameters
     ----------
     root
-        The directory (created if missing).
+        The folder (created if missing).
     cs
-        The compiled scenario whose replications the directory holds.
+        The compiled scenario whose replications the folder holds.
     seed
         Root seed of the run.
-    kind
-        What the directory is for (``"batch"``, or ``"sweep-point"`` inside a sweep).
     extra
-        More JSON-able facts for the manifest (e.g. a sweep point's overrides).
+        More JSON-able facts for a new manifest (e.g. a sweep point's overrides).
     """
 
     def __init__(self, root: Path | str, cs: CompiledScenario, seed: int,
-                 kind: str = "batch", extra: Mapping[str, Any] | None = None) -> None:
+                 extra: Mapping[str, Any] | None = None) -> None:
         self.root = Path(root)
-        self.reps_dir = self.root / "reps"
-        self.manifest_path = self.root / "manifest.json"
+        self.reps_dir = self.root / REPS
         self.fingerprint = fingerprint(cs)
         self.seed = int(seed)
         self.scenario = cs.name
-        self.kind = kind
-        self._open(dict(extra or {}))
-
-    def _refuse(self, why: str) -> CheckpointError:
-        return CheckpointError(
-            f"{self.root} {why}; it cannot take replications of scenario {self.scenario!r} "
-            f"(fingerprint {self.fingerprint[:12]}) with seed {self.seed}. Use another "
-            f"output directory, or delete {self.root} to start over."
-        )
-
-    def _open(self, extra: dict[str, Any]) -> None:
-        if self.root.exists() and not self.root.is_dir():
-            raise CheckpointError(f"{self.root} exists and is not a directory")
-        if self.manifest_path.exists():
-            try:
-                m = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-                kind, fp, seed = m["kind"], m["fingerprint"], int(m["seed"])
-                fmt = int(m.get("format", 0))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise CheckpointError(f"{self.manifest_path} is damaged ({exc}); delete "
-                                      f"{self.root} to start over") from None
-            if kind != self.kind:
-                raise self._refuse(f"holds a callsim {kind!r} run, not a {self.kind!r} run")
-            if fmt != CHECKPOINT_FORMAT:
-                raise self._refuse(f"was written in checkpoint format {fmt} (this callsim "
-                                   f"writes format {CHECKPOINT_FORMAT})")
-            if fp != self.fingerprint:
-                raise self._refuse(
-                    f"holds results of another scenario ({m.get('scenario')!r}, "
-                    f"fingerprint {str(fp)[:12]})")
-            if seed != self.seed:
-                raise self._refuse(f"holds results of the same scenario with seed {seed}")
-            self.reps_dir.mkdir(exist_ok=True)
-            return
-        if self.kind == "batch" and (self.root / "sweep.json").exists():
-            raise self._refuse("holds a callsim sweep (sweep.json)")
-        if self.reps_dir.is_dir() and any(self.reps_dir.iterdir()):
-            raise CheckpointError(f"{self.reps_dir} holds replications but {self.root} has "
-                                  "no manifest.json, so whose they are is unknown; delete "
-                                  f"{self.root} or use another output directory")
-        self.reps_dir.mkdir(parents=True, exist_ok=True)
-        manifest = {
-            "format": CHECKPOINT_FORMAT, "kind": self.kind, "scenario": self.scenario,
-            "fingerprint": self.fingerprint, "seed": self.seed,
-            "callsim": _callsim_version(), **extra,
-        }
-        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2))
+        self.manifest = open_folder(
+            self.root, "batch", self.seed,
+            {"scenario": cs.name, "fingerprint": self.fingerprint, **(extra or {})},
+            same={"fingerprint": self.fingerprint})
+        make_dir(self.reps_dir)
+        check_writable(self.reps_dir)
 
     def path(self, replication: int) -> Path:
         """The file of *replication*."""
         return self.reps_dir / f"r{replication:06d}.json"
 
     def finished(self) -> set[int]:
-        """Replication numbers with a file in the directory."""
+        """Replication numbers with a file in the folder."""
         out: set[int] = set()
         with os.scandir(self.reps_dir) as it:
             for entry in it:
@@ -243,7 +231,9 @@ class CheckpointStore:
         return out
 
     def load(self, replications: Iterable[int]) -> dict[int, RepRecord]:
-        """Read the finished ones among *replications* (damaged files are skipped: rerun)."""
+        """The trustworthy records among *replications*; any other (unreadable, edited,
+        another scenario's or replication's) is left out with a warning, to be run
+        again."""
         done = self.finished()
         out: dict[int, RepRecord] = {}
         for r in replications:
@@ -251,35 +241,18 @@ class CheckpointStore:
                 continue
             p = self.path(r)
             try:
-                rec = RepRecord.from_json(json.loads(p.read_text(encoding="utf-8")))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("%s is unreadable (%s); replication %d is run again", p, exc, r)
+                rec = read_record(p, self.fingerprint)
+                if rec.replication != r or rec.seed != self.seed:
+                    raise DamagedRecord(f"it holds replication {rec.replication} of seed "
+                                        f"{rec.seed}, not replication {r} of seed "
+                                        f"{self.seed}")
+            except DamagedRecord as exc:
+                log.warning("%s is not used: %s; replication %d is run again", p, exc, r)
                 continue
-            if rec.replication != r or rec.seed != self.seed:
-                raise CheckpointError(f"{p} holds replication {rec.replication} of seed "
-                                      f"{rec.seed}, not replication {r} of seed {self.seed}")
             out[r] = rec
         return out
 
     def write(self, rec: RepRecord) -> Path:
-        """Write *rec* atomically (temporary file, then rename); return its path.
-
-        The JSON is the same as ``json.dumps(rec.to_json())`` but written a column at
-        a time, so a long horizon's tables are never all in memory as Python objects.
-        """
-        p = self.path(rec.replication)
-        tmp = p.with_name(f".{p.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                _write_record(fh, rec)
-            os.replace(tmp, p)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return p
-
-    def write_meta(self, name: str, data: Mapping[str, Any]) -> Path:
-        """Write a JSON side file *name* (e.g. stopping status) atomically."""
-        p = self.root / name
-        atomic_write_text(p, json.dumps(data, indent=2))
-        return p
+        """Write *rec* with its checksum, atomically; return its path."""
+        return atomic_write(self.path(rec.replication),
+                            lambda fh: write_record(fh.write, rec, self.fingerprint))

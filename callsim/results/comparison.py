@@ -97,28 +97,6 @@ class Comparison:
                 })
         return pd.DataFrame(rows)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: per design the KPI summary, and the paired differences."""
-
-        def clean(v: Any) -> Any:
-            if isinstance(v, float) and not math.isfinite(v):
-                return None
-            if isinstance(v, np.generic):
-                return clean(v.item())
-            return v
-
-        out: dict[str, Any] = {"seed": self.seed, "level": self.level,
-                               "reference": self.reference, "designs": {}}
-        for name, b in self.batches.items():
-            s = b.summary
-            out["designs"][name] = {
-                str(k): {c: clean(s.at[k, c]) for c in s.columns} for k in s.index
-                if "." not in str(k)
-            }
-        out["differences"] = [{k: clean(v) for k, v in row.items()}
-                              for row in self.differences().to_dict(orient="records")]
-        return out
-
 
 def _nanmean(values: np.ndarray) -> float:
     v = values[~np.isnan(values)]

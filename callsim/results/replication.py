@@ -7,7 +7,6 @@ Owns :class:`ReplicationResult` and :func:`replication_result`. Imports
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +16,9 @@ import pandas as pd
 from callsim.compiled import CompiledScenario
 from callsim.engine.call import OUTCOMES
 from callsim.engine.recorder import Tallies
-from callsim.results.kpis import _kpis_of_tally, hist_quantile
+from callsim.results.clock import clock_counts, clock_table
+from callsim.results.counts import PoolCounts, counts_of_tally
+from callsim.results.kpis import POOL_KPIS, compute
 
 
 @dataclass
@@ -39,6 +40,12 @@ class ReplicationResult:
         One row per reporting interval × pool: mean staffed and busy agents, occupancy.
     calls
         Per-call records, or ``None`` unless ``record_calls=True``.
+    clock
+        Clock-of-day KPIs: one row per clock interval (``HH:MM``) × call type (and
+        ``all``), pooled over the days of the measurement window, rates from pooled
+        counts (see :mod:`callsim.results.clock`).
+    clock_counts
+        The pooled tallies :attr:`clock` is computed from (what batches sum).
     """
 
     kpis: dict[str, float]
@@ -48,6 +55,8 @@ class ReplicationResult:
     agents: pd.DataFrame
     calls: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    clock: pd.DataFrame = field(default_factory=pd.DataFrame)
+    clock_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def flat_kpis(self) -> dict[str, float]:
         """Overall KPIs plus ``type.<name>.<kpi>`` and ``pool.<name>.<kpi>`` entries."""
@@ -65,47 +74,28 @@ def replication_result(cs: CompiledScenario, t: Tallies) -> ReplicationResult:
     """Every KPI table of one replication, from its tallies."""
     thresholds = cs.service_levels
     span = cs.horizon - cs.warmup
-
-    def kp(tal: np.ndarray, hist: np.ndarray | None, qa: float, busy: float,
-           staff: float) -> dict[str, float]:
-        out = _kpis_of_tally(tal, thresholds)
-        if hist is not None:
-            out["wait_p50"] = hist_quantile(hist, 0.50)
-            out["wait_p90"] = hist_quantile(hist, 0.90)
-            out["wait_p95"] = hist_quantile(hist, 0.95)
-        out["mean_queue"] = qa / span
-        out["occupancy"] = busy / staff if staff > 0 else math.nan
-        return out
-
-    total_busy = float(t.busy_area.sum())
-    total_staffed = float(t.staffed.sum())
-    kpis = kp(t.tally.sum(axis=0), t.hist.sum(axis=0), float(t.queue_area.sum()),
-              total_busy, total_staffed)
-    rows = {}
-    for k, ct in enumerate(cs.call_types):
-        r = kp(t.tally[k], t.hist[k], float(t.queue_area[k]), math.nan, 0.0)
-        r.pop("occupancy")
-        rows[ct.name] = r
+    kpis = compute(counts_of_tally(
+        t.tally.sum(axis=0), thresholds, hist=t.hist.sum(axis=0),
+        queue_area=float(t.queue_area.sum()), span=span,
+        busy=float(t.busy_area.sum()), staffed=float(t.staffed.sum())))
+    rows = {ct.name: compute(counts_of_tally(t.tally[k], thresholds, hist=t.hist[k],
+                                             queue_area=float(t.queue_area[k]), span=span))
+            for k, ct in enumerate(cs.call_types)}
     by_type = pd.DataFrame.from_dict(rows, orient="index")
     by_type.index.name = "call_type"
     prow = {}
     for p, cp in enumerate(cs.pools):
-        ans = t.pool_answered[p]
-        staffed = t.staffed[p]
-        prow[cp.name] = {
-            "answered": float(ans),
-            "asa": float(t.pool_sumw[p] / ans) if ans else math.nan,
-            "occupancy": float(t.busy_area[p] / staffed) if staffed else math.nan,
-            "mean_scheduled": float(t.scheduled[p] / span),
-            "mean_staffed": float(staffed / span),
-            "mean_busy": float(t.busy_area[p] / span),
-        }
+        pc = PoolCounts(t.pool_answered[p], t.pool_sumw[p], t.busy_area[p], t.staffed[p],
+                        t.scheduled[p], span)
+        prow[cp.name] = {k.name: k.define(pc) for k in POOL_KPIS}
     by_pool = pd.DataFrame.from_dict(prow, orient="index")
     by_pool.index.name = "pool"
+    counts = clock_counts(cs, t)
     return ReplicationResult(kpis=kpis, by_call_type=by_type, by_pool=by_pool,
                              intervals=_interval_table(cs, t), agents=_agent_table(cs, t),
                              calls=_calls_frame(cs, t.records),
-                             meta={"n_calls": t.n_calls, "t_end": t.t_end})
+                             meta={"n_calls": t.n_calls, "t_end": t.t_end},
+                             clock=clock_table(counts), clock_counts=counts)
 
 
 def _clock(cs: CompiledScenario, edges: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -126,7 +116,9 @@ def _interval_table(cs: CompiledScenario, t: Tallies) -> pd.DataFrame:
     tal = np.concatenate([t.int_tally, t.int_tally.sum(axis=0)[None]])
     qa = np.concatenate([t.queue_area_int, t.queue_area_int.sum(axis=0)[None]])
     n_rows = len(names) * n_int
-    cols = _kpis_of_tally(tal.reshape(n_rows, -1), cs.service_levels)
+    cols = compute(counts_of_tally(tal.reshape(n_rows, -1), cs.service_levels,
+                                   queue_area=qa.reshape(n_rows),
+                                   span=np.tile(length, len(names))))
     data: dict[str, Any] = {
         "interval": np.tile(np.arange(n_int), len(names)),
         "start": np.tile(start, len(names)),
@@ -134,7 +126,6 @@ def _interval_table(cs: CompiledScenario, t: Tallies) -> pd.DataFrame:
         "call_type": np.repeat(np.asarray(names, dtype=object), n_int),
     }
     data.update(cols)
-    data["mean_queue"] = (qa / length).reshape(n_rows)
     return pd.DataFrame(data)
 
 

@@ -1,8 +1,9 @@
-"""Statistics across replications: confidence intervals, summaries, mean tables.
+"""Statistics across replications: confidence intervals, summaries, pooled tables.
 
-Owns the Student-t confidence half-width, the KPI summary of a batch and
-:class:`TableMean`, the order-preserving mean of per-replication tables. Imports
-:mod:`callsim.results.table` only.
+Owns the Student-t confidence half-width, the KPI summary of a batch,
+:class:`TableMean` (the order-preserving mean of per-replication tables) and
+:class:`TableSum` (their order-preserving sum, for counts that are pooled). Imports
+:mod:`callsim.results.table` and :mod:`callsim.errors`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from callsim.errors import ModelError
 from callsim.results.table import Table
 
 #: Columns that identify a row of each per-replication table (averaged over the others).
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "intervals": ("interval", "start", "clock", "call_type"),
     "agents": ("interval", "start", "clock", "pool"),
+    "clock": ("clock", "call_type"),
 }
 
 
@@ -51,8 +54,6 @@ def summarize(reps: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     return out
 
 
-
-
 class TableMean:
     """Mean of one per-replication table over replications, folded in replication order.
 
@@ -80,12 +81,13 @@ class TableMean:
     def add(self, table: Table, replication: int) -> None:
         """Fold replication *replication*'s table (must be the next one)."""
         if replication != self.n:
-            raise ValueError(f"{self.name}: replication {replication} folded out of order "
+            raise ModelError(f"{self.name}: replication {replication} folded out of order "
                              f"(expected {self.n})")
         if self.n == 0:
             self.columns = table.columns
         elif table.columns != self.columns:
-            raise ValueError(f"{self.name}: columns differ between replications")
+            raise ModelError(f"{self.name}: columns differ between replications "
+                             f"({len(table.columns)} vs {len(self.columns)} columns)")
         for col, kind, values in zip(table.columns, table.kinds, table.data, strict=True):
             if kind == "str" or col in self.keys:
                 if self.n == 0:  # a copy: a view would keep the whole first table alive
@@ -127,4 +129,41 @@ class TableMean:
                     mean = self._sum[col] / np.maximum(count, 1)
                 mean[count == 0] = np.nan
                 data[col] = mean
+        return pd.DataFrame(data, columns=list(self.columns), copy=False)
+
+
+class TableSum(TableMean):
+    """Sum of one per-replication table of counts over replications, folded in
+    replication order (so the pooled counts do not depend on which replication
+    finished first); whole-number columns stay whole numbers.
+
+    Parameters
+    ----------
+    name
+        The table's name (``"clock"``).
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self._int: set[str] = set()
+
+    def add(self, table: Table, replication: int) -> None:
+        """Fold replication *replication*'s table (must be the next one)."""
+        if self.n == 0:
+            self._int = {c for c, k in zip(table.columns, table.kinds, strict=True)
+                         if k == "int" and c not in self.keys}
+        super().add(table, replication)
+
+    def result(self) -> pd.DataFrame:
+        """The summed table (empty before the first replication)."""
+        if self.n == 0:
+            return pd.DataFrame()
+        data: dict[str, Any] = {}
+        for col in self.columns:
+            if col in self._keys:
+                data[col] = self._keys[col]
+            elif col in self._int:
+                data[col] = self._sum[col].astype(np.int64)
+            else:
+                data[col] = self._sum[col].copy()
         return pd.DataFrame(data, columns=list(self.columns), copy=False)

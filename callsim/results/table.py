@@ -1,13 +1,11 @@
-"""A column table that survives JSON exactly: the form per-replication tables travel in.
+"""A column table: the form per-replication tables travel in from workers and lie in files.
 
-Owns :class:`Table` (columns, kinds, data) and its exact JSON encoding (floats
-round-trip; ``NaN`` is ``null``). Imports nothing from callsim.
+Owns :class:`Table` (columns, kinds, data) and its conversion from and to DataFrames;
+its JSON encoding is :mod:`callsim.io.encoding`'s. Imports nothing from callsim.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +15,7 @@ import pandas as pd
 
 @dataclass(slots=True)
 class Table:
-    """A column-oriented table that survives JSON exactly (one per replication table).
+    """A column-oriented table with a kind per column (one per replication table).
 
     Attributes
     ----------
@@ -63,30 +61,3 @@ class Table:
         """The table as a DataFrame."""
         return pd.DataFrame(dict(zip(self.columns, self.data, strict=True)),
                             columns=list(self.columns))
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-able dict (``NaN`` → ``None``)."""
-        cols = []
-        for kind, col in zip(self.kinds, self.data, strict=True):
-            if kind == "float":
-                cols.append([None if math.isnan(v) else v for v in col.tolist()])
-            elif kind in ("int", "bool"):
-                cols.append(col.tolist())
-            else:
-                cols.append(list(col))
-        return {"columns": list(self.columns), "kinds": list(self.kinds), "data": cols}
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> Table:
-        """Inverse of :meth:`to_json`."""
-        data: list[Any] = []
-        for kind, col in zip(d["kinds"], d["data"], strict=True):
-            if kind == "float":
-                data.append(np.array(col, dtype=np.float64))  # None -> nan
-            elif kind == "int":
-                data.append(np.array(col, dtype=np.int64))
-            elif kind == "bool":
-                data.append(np.array(col, dtype=bool))
-            else:
-                data.append([str(v) for v in col])
-        return cls(tuple(d["columns"]), tuple(d["kinds"]), data)

@@ -31,8 +31,12 @@ class BatchResult:
         Facts about the results that a rerun reproduces; with a precision target,
         ``meta["stopping"]`` says whether the target was met or ``max_reps`` reached.
     info
-        How this run went (backend, workers, replications read from a checkpoint
-        directory or run, wall time); not part of the results.
+        How this run went (backend, workers, replications read from a run folder or
+        run, wall time, files written); not part of the results.
+    clock
+        Clock-of-day KPIs: one row per clock interval (``HH:MM``) × call type (and
+        ``all``), pooled over days and replications; rates are ratios of pooled
+        counts (see :mod:`callsim.results.clock`).
     """
 
     scenario: str
@@ -43,6 +47,7 @@ class BatchResult:
     level: float = 0.95
     meta: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    clock: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -24,9 +24,10 @@ from callsim import analytic
 from callsim.compiled import CompiledScenario, allowing_large, compile_scenario
 from callsim.compiled.sanity import scenario_warnings
 from callsim.config import Scenario, load_scenario
-from callsim.errors import CallsimError, ConfigError
+from callsim.errors import CallsimError, ConfigError, Refusal
 from callsim.experiment import run_batch
-from callsim.ui.tables import kpi_table, pool_table, type_table, write_run
+from callsim.ui.options import parse_precision
+from callsim.ui.tables import kpi_table, num, pool_table, type_table
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 """0 ok; 1 an internal error (a bug: please report it); 2 bad input or refused."""
@@ -84,7 +85,7 @@ def _execution_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     if args.scheduler and backend != "dask":
         raise ConfigError(f"--scheduler needs --backend dask (not {backend})")
     return {"backend": backend, "jobs": args.jobs, "scheduler": args.scheduler,
-            "precision": args.precision or None, "max_reps": args.max_reps,
+            "precision": parse_precision(args.precision) or None, "max_reps": args.max_reps,
             "progress": False if args.quiet else None}
 
 
@@ -206,8 +207,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         console.print(type_table(batch))
         console.print(pool_table(batch))
     if args.out:
-        paths = write_run(batch, args.out)
-        console.print(f"wrote {', '.join(str(p) for p in paths)}")
+        console.print(f"wrote {', '.join(batch.info['files'])}")
     return EXIT_OK
 
 
@@ -215,8 +215,9 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
     from rich.table import Table
 
     from callsim.experiment import sweep
+    from callsim.results.kpi_format import fmt, fmt_hw
+    from callsim.results.kpis import headline
     from callsim.ui.parsing import parse_grid
-    from callsim.ui.tables import fmt, fmt_hw
 
     if args.reps is not None:
         _check_positive("--reps", args.reps)
@@ -231,9 +232,7 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
                 kpis=args.kpis, **kw)
     table = res.table
     kpi_names = list(dict.fromkeys(table["kpi"]))
-    first_sl = next((k for k in kpi_names if k.startswith("sl_")), None)
-    shown = args.kpis or [k for k in ("answer_rate", "asa", first_sl, "occupancy")
-                          if k in kpi_names]
+    shown = args.kpis or headline(kpi_names, 4)
     n = [len(b.replications) for b in res.batches]
     reps_text = f"{n[0]}" if len(set(n)) == 1 else f"{min(n)}-{max(n)}"
     out = Table(title=f"{res.scenario}: {len(res.points)} grid points x {reps_text} "
@@ -247,9 +246,8 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
     for i, pt in enumerate(res.points):
         cells = [str(pt[p]) for p in res.grid]
         for k in shown:
-            row = idx.loc[(i, k)]
-            cells.append(f"{fmt(k, float(row['mean']))}\n"
-                         f"{fmt_hw(k, float(row['half_width']))}".strip())
+            mean, hw = (num(idx, (i, k), c) for c in ("mean", "half_width"))
+            cells.append(f"{fmt(k, mean)}\n{fmt_hw(k, hw)}".strip())
         out.add_row(*cells)
     console.print(out)
     _print_run_info(res.info, console)
@@ -259,15 +257,14 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
         console.print(f"stopped: precision reached at {met} of {len(stops)} grid points"
                       + ("" if met == len(stops) else " (the others hit --max-reps)"))
     if args.out:
-        path = args.out / "sweep.csv"
-        table.to_csv(path, index=False)
-        console.print(f"wrote {path}, {args.out / 'sweep.json'}")
+        console.print(f"wrote {', '.join(res.info['files'])}")
     return EXIT_OK
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     from callsim.experiment.compare import compare, design_names
-    from callsim.ui.tables import comparison_table, write_comparison
+    from callsim.ui.plots import comparison_day, save
+    from callsim.ui.tables import comparison_table
 
     _check_positive("--reps", args.reps)
     if len(args.scenarios) < 2:
@@ -280,8 +277,9 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
                    out=args.out, **_execution_kwargs(args))
     console.print(comparison_table(comp, all_kpis=args.all_kpis))
     if args.out:
-        paths = write_comparison(comp, args.out)
-        console.print(f"wrote {', '.join(str(p) for p in paths)}")
+        files = list(next(iter(comp.batches.values())).info["comparison_files"])
+        files.append(str(save(comparison_day(comp), args.out / "comparison.png")))
+        console.print(f"wrote {', '.join(files)}")
     return EXIT_OK
 
 
@@ -381,14 +379,8 @@ COMMANDS["report"] = cmd_report
 
 def is_refusal(exc: BaseException) -> bool:
     """Bad input or a refused request (exit 2) rather than an internal error (exit 1):
-    a :class:`ConfigError`, or a :class:`CallsimError` marked as a refusal (a base class
-    named ``Refusal``/``...Refusal``, or a true ``refusal`` attribute)."""
-    if isinstance(exc, ConfigError):
-        return True
-    if not isinstance(exc, CallsimError):
-        return False
-    return bool(getattr(exc, "refusal", False)) or any(
-        c.__name__.endswith("Refusal") for c in type(exc).__mro__)
+    a :class:`~callsim.errors.Refusal` (every :class:`ConfigError` is one)."""
+    return isinstance(exc, Refusal)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

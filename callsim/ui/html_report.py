@@ -1,26 +1,26 @@
 """A report planners can open: run directories → PNG figures and one HTML file.
 
-Owns reading what ``callsim run/compare/sweep --out DIR`` wrote (:func:`load_run_dir`),
-choosing the figures that apply to it (:func:`figures`), writing them as PNGs beside the
+Owns choosing the figures that apply to a run folder read by
+:func:`callsim.io.reader.load_run_dir` (:func:`figures`), writing them as PNGs beside the
 results (:func:`write_pngs`, ``callsim plot``) and rendering one self-contained HTML
 document (:func:`render_html`, :func:`write_report`, ``callsim report``): the scenario
 summary, the KPI table with confidence intervals, every figure embedded as a base64
 PNG, and for a comparison a verdict per KPI. The document loads nothing from anywhere
 (no scripts, fonts, stylesheets or images outside the file) and needs no server.
 
-What each kind of directory gives:
+What each kind of folder gives (the layout is :mod:`callsim.io.rundir`'s):
 
-- a batch (``summary.json``, ``replications.csv``, ``intervals.csv``, ``agents.csv``,
-  and ``reps/r*.json`` when it was checkpointed): waiting calls per queue, the day by
-  interval, staffed vs busy agents, the answer-rate heatmap, and how the CI narrowed.
-  Bands across replications come from the per-replication tables in ``reps/``; without
-  them the figures show the interval means only.
-- a comparison (``comparison.json``, ``comparison.csv``, ``summary.csv``): the forest
-  plot of paired differences (and ``comparison.png``, the day per design, when there).
-- a sweep (``sweep.csv``, ``sweep.json``): the main KPIs against the swept parameter.
+- a run: waiting calls per queue, the day by interval, staffed vs busy agents, the
+  answer-rate heatmap, and how the CI narrowed. Bands across replications come from
+  the checksummed records in ``reps/``; without them the figures show interval means.
+- a comparison: the forest plot of paired differences (and ``comparison.png``, the day
+  per design, when there).
+- a sweep: the headline KPIs against the swept parameter.
 
-Imports :mod:`callsim.ui.plots` and :mod:`callsim.ui.tables` (formatting); nothing imports it
-but the CLI.
+Every KPI's label, format and better/worse direction come from the KPI registry
+(:mod:`callsim.results.kpis`), so the report shows the same values and differences as
+the terminal. Imports :mod:`callsim.ui.plots`, :mod:`callsim.io` and
+:mod:`callsim.results`; nothing imports it but the CLI.
 """
 
 from __future__ import annotations
@@ -31,197 +31,27 @@ import datetime as dt
 import functools
 import html
 import io
-import json
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from callsim.errors import ConfigError
+from callsim.io.atomic import atomic_write_text, make_dir
+from callsim.io.reader import RunDir, load_run_dir
+from callsim.results import kpis as registry
+from callsim.results.kpi_format import fmt, fmt_diff, fmt_hw
 from callsim.ui import plots
-from callsim.ui.tables import fmt, fmt_hw, ordered_kpis
+from callsim.ui.tables import ordered_kpis, pool_columns, type_columns
 
-#: KPIs drawn against a swept parameter, when the sweep has them
-SWEEP_KPIS = ("answer_rate", "asa", "abandon_rate", "sl_20", "occupancy")
+__all__ = ["RunDir", "figures", "load_run_dir", "render_html", "verdict", "write_pngs",
+           "write_report"]
 
-#: Direction in which a KPI is better: +1 higher, -1 lower (others are neutral).
-_HIGHER = {"answer_rate", "answered"}
-_LOWER = {
-    "abandon_rate", "abandoned", "asa", "mean_wait", "p_wait", "mean_queue", "blocked",
-    "short_abandons", "ivr_time", "ivr_hangups", "ivr_hangup_rate", "disconnected",
-    "misroutes", "misroute_rate", "transfers", "unfinished",
-}
-
-
-def better_direction(kpi: str) -> int:
-    """+1 if a higher *kpi* is better for callers, -1 if lower, 0 if neither
-    (volumes, occupancy)."""
-    base = kpi.rsplit(".", 1)[-1]
-    if base in _HIGHER or base.startswith(("sl_", "sla_")):
-        return 1
-    if base in _LOWER or base.startswith("wait_p"):
-        return -1
-    return 0
-
-
-def verdict(kpi: str, difference: float, half_width: float, significant: bool) -> str:
-    """One word or phrase on a paired difference: ``better``, ``worse``, ``higher``,
-    ``lower``, ``identical`` or ``no significant difference``."""
-    if not math.isfinite(difference):
-        return "not available"
-    if difference == 0 and (half_width == 0 or not math.isfinite(half_width)):
-        return "identical"
-    if not significant:
-        return "no significant difference"
-    d = better_direction(kpi)
-    if d == 0:
-        return "higher" if difference > 0 else "lower"
-    return "better" if d * difference > 0 else "worse"
-
-
-# ------------------------------------------------------------------------ loading
-
-
-@dataclass
-class RunDir:
-    """What a ``--out`` directory holds, read back.
-
-    Attributes
-    ----------
-    kind
-        ``"run"``, ``"comparison"`` or ``"sweep"``.
-    doc
-        ``summary.json``, ``comparison.json`` or ``sweep.json``.
-    replications
-        Per-replication KPIs (a batch).
-    intervals, agents
-        Interval and agent tables with a ``replication`` column: one replication per
-        ``reps/`` file, or the means (``replication`` 0) when there are none.
-    per_replication
-        Whether ``intervals``/``agents`` hold each replication (bands can be drawn).
-    differences, design_summary
-        A comparison's paired differences and per-design summaries.
-    sweep_table
-        A sweep's tidy table.
-    """
-
-    path: Path
-    kind: str
-    doc: dict[str, Any]
-    replications: pd.DataFrame | None = None
-    intervals: pd.DataFrame | None = None
-    agents: pd.DataFrame | None = None
-    per_replication: bool = False
-    differences: pd.DataFrame | None = None
-    design_summary: pd.DataFrame | None = None
-    sweep_table: pd.DataFrame | None = None
-    extra_images: dict[str, Path] = field(default_factory=dict)
-
-    @property
-    def title(self) -> str:
-        """A title for the directory's report."""
-        if self.kind == "comparison":
-            return f"{' vs '.join(self.doc.get('designs', {}))}: design comparison"
-        if self.kind == "sweep":
-            return f"{self.doc.get('scenario', self.path.name)}: what-if sweep"
-        return f"{self.doc.get('scenario', self.path.name)}: simulation results"
-
-    @property
-    def n_reps(self) -> int:
-        """Replications (per design or grid point, the most of any)."""
-        if self.kind == "run":
-            return int(self.doc.get("replications", 0))
-        if self.kind == "comparison" and self.differences is not None and len(
-                self.differences):
-            return int(self.differences["n"].max())
-        if self.sweep_table is not None and len(self.sweep_table):
-            return int(self.sweep_table["n"].max())
-        return 0
-
-
-def _read_json(p: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{p}: cannot be read ({exc})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{p}: expected a JSON object")
-    return data
-
-
-def _per_replication_tables(root: Path, n: int) -> dict[str, pd.DataFrame]:
-    """``reps/r*.json`` of replications 0 .. n-1 as long tables (empty if incomplete)."""
-    reps = root / "reps"
-    files = [reps / f"r{r:06d}.json" for r in range(n)]
-    if n < 1 or not all(f.is_file() for f in files):
-        return {}
-    try:
-        from callsim.io.records import RepRecord
-    except ImportError:  # pragma: no cover - the runner is part of callsim
-        return {}
-    frames: dict[str, list[pd.DataFrame]] = {"intervals": [], "agents": []}
-    for r, f in enumerate(files):
-        try:
-            rec = RepRecord.from_json(json.loads(f.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
-            return {}
-        for name in frames:
-            if name not in rec.tables:
-                return {}
-            t = rec.tables[name].to_frame()
-            t["replication"] = r
-            frames[name].append(t)
-    return {k: pd.concat(v, ignore_index=True) for k, v in frames.items()}
-
-
-def load_run_dir(path: str | Path) -> RunDir:
-    """Read a directory written by ``callsim run/compare/sweep --out``.
-
-    Raises
-    ------
-    ConfigError
-        When *path* is not a directory or holds none of those results.
-    """
-    root = Path(path)
-    if not root.is_dir():
-        raise ConfigError(f"{root}: no such directory (give the --out directory of "
-                          "`callsim run`, `compare` or `sweep`)")
-    if (root / "comparison.json").is_file():
-        run = RunDir(root, "comparison", _read_json(root / "comparison.json"))
-        if (root / "comparison.csv").is_file():
-            run.differences = pd.read_csv(root / "comparison.csv")
-        else:
-            run.differences = pd.DataFrame(run.doc.get("differences", []))
-        if (root / "summary.csv").is_file():
-            run.design_summary = pd.read_csv(root / "summary.csv")
-        if (root / "comparison.png").is_file():
-            run.extra_images["comparison_day"] = root / "comparison.png"
-        return run
-    if (root / "sweep.csv").is_file():
-        doc = _read_json(root / "sweep.json") if (root / "sweep.json").is_file() else {}
-        return RunDir(root, "sweep", doc, sweep_table=pd.read_csv(root / "sweep.csv"))
-    if (root / "summary.json").is_file():
-        run = RunDir(root, "run", _read_json(root / "summary.json"))
-        if (root / "replications.csv").is_file():
-            run.replications = pd.read_csv(root / "replications.csv", index_col=0)
-        tables = _per_replication_tables(root, run.n_reps)
-        if tables:
-            run.intervals, run.agents = tables["intervals"], tables["agents"]
-            run.per_replication = True
-        else:
-            for name in ("intervals", "agents"):
-                p = root / f"{name}.csv"
-                if p.is_file():
-                    setattr(run, name, pd.read_csv(p).assign(replication=0))
-        return run
-    raise ConfigError(f"{root}: no callsim results here (expected summary.json, "
-                      "comparison.json or sweep.csv, as written by `callsim run/compare/"
-                      "sweep --out`)")
-
+#: The verdict on a paired difference (the registry's; kept here for notebooks).
+verdict = registry.verdict
 
 # ------------------------------------------------------------------------ figures
 
@@ -284,19 +114,17 @@ def figures(run: RunDir) -> list[ReportFigure]:
         table = run.sweep_table
         grid = list(run.doc.get("grid", {}))
         param = grid[0] if grid else None
-        for k in SWEEP_KPIS:
-            if k in set(table["kpi"]):
-                name = plots.kpi_name(k)
-                _try(out, f"sweep_{k}", f"{name[:1].upper()}{name[1:]} at each grid "
-                     "point, with its 95 % CI band.",
-                     functools.partial(plots.sweep_kpi, table, k, param))
+        for k in registry.headline(table["kpi"].astype(str), 5):
+            name = registry.label(k)
+            _try(out, f"sweep_{k}", f"{name[:1].upper()}{name[1:]} at each grid "
+                 "point, with its 95 % CI band.",
+                 functools.partial(plots.sweep_kpi, table, k, param))
     return out
 
 
 def write_pngs(run: RunDir, out: str | Path | None = None, dpi: int = 110) -> list[Path]:
     """Write each figure of *run* as ``NAME.png`` into *out* (default: beside the results)."""
-    dest = Path(out) if out is not None else run.path
-    dest.mkdir(parents=True, exist_ok=True)
+    dest = make_dir(Path(out) if out is not None else run.path)
     paths = []
     for f in figures(run):
         paths.append(plots.save(f.figure, dest / f"{f.name}.png", dpi=dpi))
@@ -372,7 +200,7 @@ def _kpi_rows(s: pd.DataFrame, names: Iterable[str], label: Callable[[str], str]
         mean, hw, lo, hi, n = (_num(s.at[k, c]) for c in
                                ("mean", "half_width", "ci_low", "ci_high", "n"))
         rows.append([f'<span id="kpi-{_e(k)}">{_e(label(k))}</span>',
-                     _e(plots.kpi_name(k)), _e(fmt(k, mean)), _e(fmt_hw(k, hw)), _ci(k, lo, hi),
+                     _e(registry.label(k)), _e(fmt(k, mean)), _e(fmt_hw(k, hw)), _ci(k, lo, hi),
                      _e(int(n) if math.isfinite(n) else "")])
     return rows
 
@@ -414,9 +242,8 @@ def _run_sections(run: RunDir) -> str:
              "the Student-t confidence interval.</p>",
              _table(header, _kpi_rows(s, overall), "kpis run")]
     for prefix, title, cols in (
-            ("type", "By call type", ("offered", "answer_rate", "asa", "sl_20", "abandoned")),
-            ("pool", "By agent pool", ("answered", "asa", "mean_staffed", "mean_busy",
-                                        "occupancy"))):
+            ("type", "By call type", type_columns([str(k) for k in s.index])),
+            ("pool", "By agent pool", pool_columns())):
         groups = list(dict.fromkeys(str(k).split(".")[1] for k in s.index
                                     if str(k).startswith(prefix + ".")))
         present = [c for c in cols if any(f"{prefix}.{g}.{c}" in s.index for g in groups)]
@@ -428,8 +255,8 @@ def _run_sections(run: RunDir) -> str:
             for c in present:
                 k = f"{prefix}.{g}.{c}"
                 if k in s.index:
-                    row.append(f"{_e(fmt(c, _num(s.at[k, 'mean'])))} "
-                               f"<small>{_e(fmt_hw(c, _num(s.at[k, 'half_width'])))}</small>")
+                    row.append(f"{_e(fmt(k, _num(s.at[k, 'mean'])))} "
+                               f"<small>{_e(fmt_hw(k, _num(s.at[k, 'half_width'])))}</small>")
                 else:
                     row.append("")
             rows.append(row)
@@ -463,7 +290,7 @@ def _comparison_sections(run: RunDir) -> str:
         header += [_e(f"Δ {x} − {reference} (95 % CI)"), "p", "verdict"]
     rows = []
     for k in kpis:
-        row = [f'<span id="kpi-{_e(k)}" title="{_e(plots.kpi_name(k))}">{_e(k)}</span>']
+        row = [f'<span id="kpi-{_e(k)}" title="{_e(registry.label(k))}">{_e(k)}</span>']
         for name in designs:
             s = per.get(name)
             if s is not None and k in s.index:
@@ -479,12 +306,10 @@ def _comparison_sections(run: RunDir) -> str:
             x = r.iloc[0]
             diff, hw = _num(x["difference"]), _num(x["half_width"])
             sig = bool(x["significant"]) if not pd.isna(x["significant"]) else False
-            text = verdict(k, diff, hw, sig)
+            text = registry.verdict(k, diff, hw, sig)
             klass = {"better": "better", "worse": "worse"}.get(text, "neutral")
             p = _num(x["p_value"])
-            hw_text = (f" ± {plots.signed_difference(k, hw)[1:]}" if math.isfinite(hw)
-                       else "")
-            row += [_e(plots.signed_difference(k, diff) + hw_text),
+            row += [f'<span class="diff">{_e(fmt_diff(k, diff, hw))}</span>',
                     _e(f"{p:.3g}" if math.isfinite(p) else "–"),
                     f'<span class="{klass}">{_e(text)}</span>']
         rows.append(row)
@@ -568,6 +393,5 @@ def write_report(path: str | Path, out: str | Path | None = None, dpi: int = 100
     (default ``path/report.html``)."""
     run = load_run_dir(path)
     dest = Path(out) if out is not None else run.path / "report.html"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(render_html(run, dpi=dpi), encoding="utf-8")
-    return dest
+    make_dir(dest.parent)
+    return atomic_write_text(dest, render_html(run, dpi=dpi))

@@ -755,7 +755,7 @@ def test_run_batch_replications_match_simulate() -> None:
 
 
 def test_run_batch_rejects_zero_reps() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(callsim.ConfigError):  # bad input: a clean refusal (exit 2)
         callsim.run_batch(make(ONE_TYPE), reps=0)
 
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from callsim.errors import ConfigError
+from callsim.results import kpis as registry
 from callsim.ui import html_report
 from callsim.ui.cli import main
 
@@ -198,7 +199,7 @@ def test_default_report_path(dirs: dict[str, Path]) -> None:
     ("arrivals", 0.0, 0.0, False, "identical"),
 ])
 def test_verdicts(kpi: str, diff: float, hw: float, sig: bool, word: str) -> None:
-    assert html_report.verdict(kpi, diff, hw, sig) == word
+    assert registry.verdict(kpi, diff, hw, sig) == word
 
 
 # --------------------------------------------------------------------- the browser

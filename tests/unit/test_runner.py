@@ -24,16 +24,19 @@ import pytest
 import callsim
 from callsim.compiled import compile_scenario
 from callsim.config import load_scenario
-from callsim.errors import CallsimError, ConfigError
-from callsim.experiment import parse_precision, run_batch, run_batches, sweep
-from callsim.experiment.backends import Runner, Task, execute
-from callsim.experiment.progress import ProgressBar, progress_enabled
+from callsim.errors import ConfigError, Refusal
+from callsim.experiment import run_batch, run_batches, sweep
+from callsim.experiment.backends import Runner
+from callsim.experiment.replication import Task, execute
+from callsim.io.fingerprint import fingerprint
 from callsim.io.records import RepRecord
-from callsim.io.rundir import CheckpointError, CheckpointStore, fingerprint
+from callsim.io.rundir import CheckpointError, CheckpointStore
+from callsim.io.writers import summary_dict
 from callsim.results import BatchResult
 from callsim.ui.cli import main
+from callsim.ui.options import parse_precision
 from callsim.ui.parsing import expand_values, parse_grid
-from callsim.ui.tables import summary_dict
+from callsim.ui.progress import ProgressBar, progress_enabled
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "configs" / "examples" / "mmc_tiny.yaml"
@@ -82,7 +85,9 @@ def test_checkpoint_file_is_the_records_json(tmp_path: Path) -> None:
     assert path.name == "r000002.json"
     text = path.read_text(encoding="utf-8")
     assert "NaN" not in text  # strict JSON: NaN is written as null
-    assert json.loads(text) == json.loads(json.dumps(rec.to_json(), allow_nan=False))
+    doc = json.loads(text)
+    assert len(doc.pop("checksum")) == 64  # a SHA-256 over the content and the scenario
+    assert doc == json.loads(json.dumps(rec.to_json(), allow_nan=False))
     assert store.finished() == {2}
     back = store.load([0, 1, 2])
     assert list(back) == [2]
@@ -146,7 +151,7 @@ def test_results_do_not_depend_on_completion_order() -> None:
 
 def test_dask_missing_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(CallsimError, match=r"pip install 'callsim\[dask\]'"):
+    with pytest.raises(Refusal, match=r"pip install 'callsim\[dask\]'"):
         Runner("dask")
 
 
@@ -193,7 +198,7 @@ def test_directory_of_another_scenario_or_seed_is_refused(tmp_path: Path) -> Non
     # replications without a manifest are not adopted either
     (tmp_path / "bare" / "reps").mkdir(parents=True)
     (tmp_path / "bare" / "reps" / "r000000.json").write_text("{}")
-    with pytest.raises(CheckpointError, match="no manifest"):
+    with pytest.raises(CheckpointError, match="without a manifest"):
         CheckpointStore(tmp_path / "bare", compile_scenario(small()), 1)
 
 
@@ -204,7 +209,7 @@ def test_cli_refuses_other_scenario_directory(tmp_path: Path,
     code = main(["run", str(TINY), "--reps", "2", "--out", out, "--quiet",
                  "--set", "pools.agents.staffing=7"])
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2  # a refusal, like every bad input
     assert "another scenario" in err and "Traceback" not in err
 
 
@@ -279,7 +284,7 @@ def test_sequential_stopping_reaches_requested_half_width() -> None:
     assert st["half_widths"]["answer_rate"] == hw
     assert "precision reached" in (b.stopping or "")
     # the stopping rule sees only the numbers, so every backend stops at the same n
-    again = run_batch(small(), reps=4, seed=5, precision=["answer_rate=0.01"],
+    again = run_batch(small(), reps=4, seed=5, precision=parse_precision(["answer_rate=0.01"]),
                       max_reps=400, backend="processes", jobs=2, progress=False)
     assert_same_batch(b, again)
     assert again.meta == b.meta
@@ -305,6 +310,8 @@ def test_precision_needs_known_kpi_and_sane_numbers() -> None:
         parse_precision(["asa"])
     with pytest.raises(ConfigError, match="max_reps"):
         run_batch(small(), reps=3, max_reps=10, progress=False)
+    with pytest.raises(ConfigError, match="mapping"):  # strings are the command line's
+        run_batch(small(), reps=3, precision=["asa=1"], progress=False)  # type: ignore[arg-type]
 
 
 def test_cli_precision_prints_why_it_stopped(capsys: pytest.CaptureFixture[str]) -> None:
