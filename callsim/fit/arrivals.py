@@ -48,7 +48,7 @@ def select_days(calls: pd.DataFrame, days: tuple[str, ...] | None,
     span = pd.date_range(first, last, freq="D")
     if days is None:
         return span
-    names = np.array([WEEKDAYS[d] for d in span.dayofweek])
+    names = np.array([WEEKDAYS[d] for d in span.day_of_week])
     return span[np.isin(names, days)]
 
 

@@ -8,18 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from callsim.errors import CallsimError, ConfigError, ModelError
+from callsim.errors import CallsimError, ConfigError, ModelError, Refusal
+from callsim.io.atomic import OutputError
+from callsim.io.rundir import CheckpointError
 from callsim.ui import cli
 
 TINY = Path(__file__).resolve().parents[2] / "configs" / "examples" / "mmc_tiny.yaml"
-
-
-class DiskRefusal(CallsimError):
-    """Stands for the run-folder refusals (a base class named ``...Refusal``)."""
-
-
-class Marked(CallsimError):
-    refusal = True
 
 
 def raising(exc: BaseException) -> Callable[..., int]:
@@ -31,8 +25,9 @@ def raising(exc: BaseException) -> Callable[..., int]:
 
 @pytest.mark.parametrize(("exc", "code", "needles"), [
     (ConfigError("bad.yaml: arrivals.rate: -1"), 2, ["error: bad.yaml: arrivals.rate"]),
-    (DiskRefusal("out: read-only"), 2, ["error: out: read-only"]),
-    (Marked("refused"), 2, ["error: refused"]),
+    (OutputError("out: read-only"), 2, ["error: out: read-only"]),
+    (CheckpointError("out holds another seed"), 2, ["error: out holds another seed"]),
+    (Refusal("refused"), 2, ["error: refused"]),
     (ModelError("queue length -1 at t=5"), 1, ["internal error: queue length -1", "report"]),
     (CallsimError("odd"), 1, ["internal error: odd", "report"]),
     (RuntimeError("boom"), 1, ["internal error: RuntimeError: boom", "a bug in callsim",

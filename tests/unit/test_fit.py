@@ -277,7 +277,7 @@ def test_trace_file_and_section(tmp_path: Path) -> None:
                              "type_column": "call_type", "day_column": "day",
                              "handle_column": "handle_time"}}
     t = pd.read_csv(tmp_path / "traces" / "calls.csv")
-    kept = log.calls.loc[log.calls["day"].dt.dayofweek.isin([0, 1])
+    kept = log.calls.loc[log.calls["day"].dt.day_of_week.isin([0, 1])
                          & (log.calls["outcome"] != "ivr_hangup")]
     assert len(t) == len(kept) and set(t["day"]) == {"2024-01-01", "2024-01-02"}
     assert np.allclose(np.sort(t["arrival"]), np.sort(kept["arrival"]))
