@@ -16,8 +16,11 @@ for noisy simulation that needs no extra dependency):
 4. uncertainty: from the last round's surfaces, the Jacobian of the scaled residuals
    at the fit; a parameter's *range* is how far it can move (the others re-fitted)
    before the misfit grows by 1, i.e. by one target tolerance (profile half-width).
-   A parameter whose range is wider than half its search box, or that no target
-   moves, is reported as not identifiable (with the parameter it trades off against);
+   A target's sensitivity to a parameter counts only where an F-test of the
+   parameter's terms in that target's surface is significant (p < 0.01); a parameter
+   no target depends on is kept at its input value. A parameter whose range is wider
+   than half its search box, or that no target moves, is reported as not identifiable
+   (with the parameter it trades off against);
 5. the input and the fitted scenario are run again with more replications on the
    user's seed (fresh replications), giving the residual of every target with a CI.
 
@@ -48,13 +51,16 @@ from callsim.search.evaluate import (
 )
 from callsim.search.kpis import Target, check_names, mean_of
 from callsim.search.space import ParameterSpace
-from callsim.search.surface import Quadratic, curvature, minimise, n_terms
+from callsim.search.surface import Quadratic, curvature, effect_p_value, minimise, n_terms
 
 #: A parameter whose profile range is wider than this share of its search box is
 #: reported as not identifiable.
 IDENTIFIABLE_SHARE = 0.5
 #: |correlation| above which two parameters are said to trade off.
 TRADE_OFF = 0.9
+#: A parameter moves a target when the F-test of its terms in the target's last surface
+#: has a p-value below this (else that target's sensitivity to it is taken as 0).
+EFFECT_P = 0.01
 
 
 @dataclass
@@ -199,6 +205,7 @@ def calibrate(scenario: Scenario | str, targets: Sequence[Target | str],
         record(u0, start, ref, 0)
     centre, half = np.full(d, 0.5), 0.5
     models: list[Quadratic] = []
+    moves = np.ones((len(tg), d), dtype=bool)
     u_best = centre
     with SearchProgress(progress_wanted(progress), f"{sc.name}: calibrate",
                         per_round * rounds) as bar:
@@ -219,17 +226,22 @@ def calibrate(scenario: Scenario | str, targets: Sequence[Target | str],
                 dist = np.max(np.abs(U - (lo + hi) / 2) / np.maximum(hi - lo, 1e-9), axis=1)
                 inside = dist <= np.sort(dist)[min(len(dist), n_terms(d) + 2) - 1]
             models = [Quadratic.fit(U[inside], Y[inside, k]) for k in range(len(tg))]
+            moves = np.array([[effect_p_value(U[inside], Y[inside, k], j) < EFFECT_P
+                               for j in range(d)] for k in range(len(tg))])
             miss = np.array([r["misfit"] for r in rows])
             starts = [U[i] for i in np.argsort(miss)[:3]] + [(lo + hi) / 2]
             u_best = minimise(models, t_val, t_tol, lo, hi, starts)
             centre, half = u_best, half / 2
             bar.advance(len(cands), f"round {rnd}: best misfit {miss.min():.3g}")
+    inert = [j for j in range(d) if not moves[:, j].any()]
+    for j in inert:  # the targets cannot tell: keep the input's value
+        u_best[j] = min(1.0, max(0.0, float(u0[j])))
     fitted = sp.decode(list(u_best))
     overrides = sp.overrides(fitted)
     final = evaluate({"input": sc, "fitted": with_overrides(sc, overrides)}, final_reps, seed,
                      ex, counter)
     residuals = _residuals(tg, final["input"], final["fitted"])
-    params, warnings = _uncertainty(sp, models, t_tol, u_best, fitted, start)
+    params, warnings = _uncertainty(sp, models, moves, t_tol, u_best, fitted, start)
     for _, r in residuals.iterrows():
         if r["fitted_hw"] > r["tol"] / 2:
             warnings.append(f"target {r['target']}: the simulated mean is only known to "
@@ -255,13 +267,18 @@ def _residuals(targets: Sequence[Target], before: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
-def _uncertainty(sp: ParameterSpace, models: Sequence[Quadratic], tols: np.ndarray,
-                 u: np.ndarray, fitted: dict[str, Any],
+def _uncertainty(sp: ParameterSpace, models: Sequence[Quadratic], moves: np.ndarray,
+                 tols: np.ndarray, u: np.ndarray, fitted: dict[str, Any],
                  start: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
-    """Profile and held ranges of each parameter, in its own units, and warnings."""
+    """Profile and held ranges of each parameter, in its own units, and warnings.
+
+    *moves[k, j]* says whether parameter *j* significantly moves target *k* on the last
+    surfaces; where it does not, the sensitivity is taken as 0 (a surface fitted to
+    noise would otherwise report a spurious one)."""
     width = np.array([p.hi - p.lo for p in sp.params])
     # d(residual_k / tol_k) / d(parameter_j), in the parameter's own units
-    jac = np.array([m.gradient(u) for m in models]) / tols[:, None] / width[None, :]
+    grad = np.array([m.gradient(u) for m in models]) * moves
+    jac = grad / tols[:, None] / width[None, :]
     cv = curvature(jac)
     rows, warnings = [], []
     for j, p in enumerate(sp.params):
@@ -271,8 +288,8 @@ def _uncertainty(sp: ParameterSpace, models: Sequence[Quadratic], tols: np.ndarr
         note = ""
         if not identifiable:
             partners = [sp.params[k].name for k in cv.partners(j, TRADE_OFF)]
-            if not math.isfinite(held) or held > width[j]:
-                note = "no target moves it within its range"
+            if not moves[:, j].any():
+                note = "no target moves it; kept at the input value"
             elif partners:
                 note = f"it trades off against {', '.join(partners)}"
             else:

@@ -139,8 +139,10 @@ class Objective:
             return cls(kpi, True)
         if kpi.den is None and leaf in MINIMISE:
             return cls(kpi, False)
-        raise ConfigError(f"--objective {text!r}: say whether to maximise or minimise it: "
-                          f"max:{text} or min:{text}")
+        close = difflib.get_close_matches(_leaf(kpi.num), sorted(MAXIMISE | MINIMISE), n=2)
+        hint = f"did you mean {' or '.join(close)}? Else " if close and kpi.den is None else ""
+        raise ConfigError(f"--objective {text!r}: {hint}say whether to maximise or minimise "
+                          f"it: max:{text} or min:{text}")
 
     def __str__(self) -> str:
         return f"{'max' if self.maximise else 'min'}:{self.kpi}"

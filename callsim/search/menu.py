@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from rich.markup import escape
 
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.errors import ConfigError
@@ -300,7 +301,7 @@ def menu_summary(res: MenuSearchResult) -> str:
     st = res.settings
     shares = ", ".join(f"{u} {100 * s:.1f} %" for u, s in
                        sorted(res.share.items(), key=lambda kv: -kv[1]))
-    return "\n".join([
+    return escape("\n".join([
         f"{res.scenario.name}: {len(res.candidates)} of {st['layouts_possible']} possible "
         f"layouts searched by successive halving ({st['rounds']} rounds of {st['reps']} "
         f"replications; {res.counter.replications} replications in "
@@ -309,7 +310,7 @@ def menu_summary(res: MenuSearchResult) -> str:
         f"prompt rule: {res.rule.describe()}",
         f"input: {res.layouts[REFERENCE].text()}",
         f"best:  {res.layouts[res.best].text()}",
-    ])
+    ]))
 
 
 def _halving_sizes(n: int, finalists: int) -> list[int]:

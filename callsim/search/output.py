@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rich.markup import escape
 from rich.table import Table
 
 from callsim.config import load_scenario
@@ -179,22 +180,32 @@ def calibration_tables(res: CalibrationResult) -> list[Table]:
 # -------------------------------------------------------------------- selection
 
 
+def fmt_diff(kpi: str, d: float, hw: float) -> str:
+    """A paired difference with its CI half-width: shares in percentage points."""
+    if not (math.isfinite(d) and math.isfinite(hw)):
+        return "-"
+    if KpiExpr.parse(kpi, "kpi").share:
+        return f"{100 * d:+.2f} ± {100 * hw:.2f} pt"
+    return f"{d:+.4g} ± {hw:.2g}"
+
+
 def selection_table(sel: Selection, labels: dict[str, str] | None = None,
                     limit: int = 10) -> Table:
-    """The finalists' ranking: objective, paired difference from the input and the best."""
+    """The finalists' ranking: objective, paired difference from the input and the best
+    (``*``: the CI excludes 0)."""
     k = str(sel.objective.kpi)
     t = Table(title=f"ranking and selection: {sel.objective}, {sel.reps} paired "
-                    f"replications (seed {sel.seed}), 95 % CIs")
+                    f"replications (seed {sel.seed}), 95 % CIs; * = CI excludes 0")
     for c in ("rank", "design", k, f"Δ vs {sel.reference}", "Δ vs best", "feasible"):
         t.add_column(c, justify="left" if c == "design" else "right", overflow="fold")
     for i, row in enumerate(sel.table.head(limit).to_dict(orient="records"), start=1):
         name = str(row["design"])
         star = " *" if row["vs_reference_significant"] else ""
-        t.add_row(str(i), (labels or {}).get(name, name),
+        t.add_row(str(i), escape((labels or {}).get(name, name)),
                   f"{fmt_value(k, row['objective'])} ± {fmt_value(k, row['objective_hw'])}",
-                  f"{row['vs_reference']:+.4g} ± {row['vs_reference_hw']:.2g}{star}",
+                  fmt_diff(k, row["vs_reference"], row["vs_reference_hw"]) + star,
                   "best" if name == sel.best else
-                  f"{row['vs_best']:+.4g} ± {row['vs_best_hw']:.2g}"
-                  + (" (tied)" if row["tied_with_best"] else ""),
+                  fmt_diff(k, row["vs_best"], row["vs_best_hw"])
+                  + ("" if row["tied_with_best"] else " *"),
                   "yes" if row["feasible"] else "no")
     return t

@@ -74,12 +74,16 @@ class Param:
         return self.kind != "choice"
 
     def decode(self, u: float) -> Any:
-        """The value at position *u* in [0, 1] of the parameter's range."""
+        """The value at position *u* in [0, 1] of the parameter's range (continuous values
+        rounded to 1/10,000 of the range, so a value written to a file is the value run)."""
         u = min(1.0, max(0.0, float(u)))
         if self.kind == "choice":
             return self.choices[min(len(self.choices) - 1, int(u * len(self.choices)))]
         x = self.lo + u * (self.hi - self.lo)
-        return round(x) if self.kind == "int" else float(x)
+        if self.kind == "int":
+            return round(x)
+        digits = max(0, math.ceil(-math.log10((self.hi - self.lo) * 1e-4)))
+        return round(float(x), digits)
 
     def encode(self, value: Any) -> float:
         """Position of *value* in [0, 1] (a choice: the middle of its cell)."""
@@ -130,7 +134,7 @@ def resolve(data: Any, path: str) -> list[tuple[str, Any]]:
     """
     found: list[tuple[str, Any]] = [("", data)]
     keys = path.split(".")
-    for i, key in enumerate(keys):
+    for key in keys:
         nxt: list[tuple[str, Any]] = []
         for prefix, node in found:
             where = f"{prefix}." if prefix else ""
@@ -149,7 +153,7 @@ def resolve(data: Any, path: str) -> list[tuple[str, Any]]:
             if not match:
                 have = ", ".join(k for k, _ in items) or "nothing"
                 raise ConfigError(
-                    f"free parameter {path!r}: {'.'.join(keys[:i + 1])} does not exist in the "
+                    f"free parameter {path!r}: {where}{key} does not exist in the "
                     f"scenario (there: {have})")
             nxt.append((f"{where}{key}", match[0][1]))
         found = nxt
@@ -202,6 +206,8 @@ class ParameterSpace:
     """Concrete path → the scenario's value there (after :meth:`bind`)."""
     paths: dict[str, list[str]] = field(default_factory=dict)
     """Parameter name → the concrete paths it sets."""
+    whole: set[str] = field(default_factory=set)
+    """Concrete paths whose field holds whole numbers (a factor's result is rounded)."""
 
     @classmethod
     def from_specs(cls, specs: Iterable[str], scenario: Scenario) -> ParameterSpace:
@@ -246,7 +252,8 @@ class ParameterSpace:
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ConfigError(f"free parameter {dup[0]!r} is given twice")
-        self.base, self.paths = {}, {}
+        self.base, self.paths, self.whole = {}, {}, set()
+        typed = scenario.model_dump(mode="python")
         for p in self.params:
             matched = resolve_in(scenario, p.path)
             self.paths[p.name] = [c for c, _ in matched]
@@ -258,6 +265,12 @@ class ParameterSpace:
             if p.numeric:
                 for c, v in matched:
                     _number(v, c, p.path)
+                    try:
+                        (_, field_value), = resolve(typed, c)
+                    except (ConfigError, ValueError):
+                        field_value = v
+                    if isinstance(field_value, int) and not isinstance(field_value, bool):
+                        self.whole.add(c)
         for p in self.params:
             ends = list(p.choices) if p.kind == "choice" else [p.decode(0.0), p.decode(1.0)]
             for value in ends:
@@ -308,7 +321,7 @@ class ParameterSpace:
                 if p.kind == "factor":
                     base = self.base[c]
                     x = float(base) * float(value)
-                    out[c] = round(x) if isinstance(base, int) else x
+                    out[c] = round(x) if c in self.whole else float(f"{x:.10g}")
                 elif p.kind == "int":
                     out[c] = round(float(value))
                 else:

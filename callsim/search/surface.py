@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, stats
 
 
 def n_terms(d: int) -> int:
@@ -77,6 +77,43 @@ class Quadratic:
                 g[i] += a * u[j]
                 g[j] += a * u[i]
         return g
+
+
+def terms_of(d: int, j: int) -> list[int]:
+    """Columns of the quadratic's features that involve variable *j*."""
+    cols = [1 + j]
+    for k, (a, b) in enumerate(itertools.combinations_with_replacement(range(d), 2)):
+        if j in (a, b):
+            cols.append(1 + d + k)
+    return cols
+
+
+def effect_p_value(u: np.ndarray, y: np.ndarray, j: int) -> float:
+    """p-value of an F-test that *y* does not depend on variable *j* (all its quadratic
+    terms dropped). 1.0 when the values do not change at all; 0.0 when the test has no
+    degrees of freedom left (the effect is then assumed)."""
+    ok = ~np.isnan(y)
+    u, y = u[ok], y[ok]
+    x = _features(u)
+    n, p = x.shape
+    if n <= p:
+        return 0.0
+    keep = [c for c in range(p) if c not in set(terms_of(u.shape[1], j))]
+
+    def rss(cols: list[int]) -> float:
+        coef, *_ = np.linalg.lstsq(x[:, cols], y, rcond=None)
+        r = y - x[:, cols] @ coef
+        return float(r @ r)
+
+    full, reduced = rss(list(range(p))), rss(keep)
+    scale = float(np.sum((y - y.mean()) ** 2))
+    if reduced - full <= 1e-12 * max(scale, 1e-300):
+        return 1.0
+    if full <= 0.0:
+        return 0.0
+    q = p - len(keep)
+    f = ((reduced - full) / q) / (full / (n - p))
+    return float(stats.f.sf(f, q, n - p))
 
 
 def misfit(models: Sequence[Quadratic], targets: np.ndarray, tols: np.ndarray,
