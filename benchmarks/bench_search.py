@@ -79,7 +79,8 @@ def bench_menu(jobs: int, quick: bool) -> dict[str, Any]:
     return {"what": "menu search, levels auto, 0 and 9 fixed", "seconds": wall,
             "target": TARGET_MENU_S, "count": f"{len(res.candidates)} layouts",
             "replications": res.counter.replications,
-            "result": f"best {res.layouts[res.best].text()}", "peak_mb": peak_mb()}
+            "result": "best " + res.layouts[res.best].text().replace("|", "\\|"),
+            "peak_mb": peak_mb()}
 
 
 def main() -> int:

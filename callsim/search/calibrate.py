@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -136,7 +137,7 @@ def _box(centre: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
     return lo, np.minimum(1.0, lo + 2 * half)
 
 
-def calibrate(scenario: Scenario | str, targets: Sequence[Target | str],
+def calibrate(scenario: Scenario | str | Path, targets: Sequence[Target | str],
               free: ParameterSpace | Sequence[str], *, reps: int = 4, final_reps: int = 20,
               rounds: int = 3, points: int | None = None, seed: int = 0,
               execution: Execution | None = None,
@@ -164,7 +165,7 @@ def calibrate(scenario: Scenario | str, targets: Sequence[Target | str],
     execution, progress
         As for :func:`callsim.search.search`.
     """
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
     tg = [t if isinstance(t, Target) else Target.parse(t) for t in targets]
     if not tg:
         raise ConfigError("calibrate needs at least one --target KPI=VALUE[±TOL]")

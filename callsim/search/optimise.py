@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -107,7 +108,7 @@ def _score(reps: pd.DataFrame, objective: Objective,
     return obj, cons, viol, loss + PENALTY * viol
 
 
-def search(scenario: Scenario | str, space: ParameterSpace | Sequence[str],
+def search(scenario: Scenario | str | Path, space: ParameterSpace | Sequence[str],
            objective: Objective | str, constraints: Sequence[Constraint | str] = (), *,
            trials: int = 40, batch_size: int = 8, reps: int = 5, final_reps: int = 20,
            finalists: int = 5, seed: int = 0, strategy: str = "auto",
@@ -140,7 +141,7 @@ def search(scenario: Scenario | str, space: ParameterSpace | Sequence[str],
     progress
         Show a progress bar (``None``: when stderr is a terminal).
     """
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
     sp = space if isinstance(space, ParameterSpace) else ParameterSpace.from_specs(space, sc)
     obj = objective if isinstance(objective, Objective) else Objective.parse(objective)
     cons = [c if isinstance(c, Constraint) else Constraint.parse(c) for c in constraints]

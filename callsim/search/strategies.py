@@ -116,6 +116,8 @@ class TpeStrategy:
             for p in self.space.params:
                 v = point[p.name]
                 if p.kind == "choice":
+                    if v not in p.choices:
+                        break  # the input's own value is not one of the choices
                     params[p.name] = p.choices.index(v)
                 elif not p.lo <= float(v) <= p.hi:
                     break  # a point outside the box (the input scenario): not a trial

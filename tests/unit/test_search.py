@@ -402,3 +402,19 @@ def test_evaluate_gives_the_same_numbers_on_every_backend() -> None:
         other = evaluate(designs, 3, 5, ex)
         for name in designs:
             pd.testing.assert_frame_equal(serial[name], other[name])
+
+
+def test_tpe_accepts_an_input_point_outside_the_space() -> None:
+    """The input's own values (told to the strategy first) may lie outside the ranges or
+    choices; they are evaluated but not added to optuna's trials."""
+    pytest.importorskip("optuna")
+    from callsim.search.strategies import make_strategy
+
+    sp = ParameterSpace.from_specs(
+        ["arrivals.rate=200:300", "pools.p.staffing.shifts.0.agents=7,8"], queue())
+    strat = make_strategy("tpe", sp, 0, 10)
+    strat.tell([sp.start()], [1.0])
+    pts = strat.ask(3)
+    assert all(200 <= p["arrivals.rate"] <= 300
+               and p["pools.p.staffing.shifts.0.agents"] in (7, 8) for p in pts)
+    strat.tell(pts, [0.5, 0.4, 0.3])
