@@ -165,6 +165,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", type=Path, help="directory written by run/compare/sweep --out")
     p.add_argument("-o", "--out", type=Path, help="the HTML file (default RUN_DIR/report.html)")
 
+    # --- search (issue 13): calibrate, optimise-menu ---------------------------------
+    p = sub.add_parser("calibrate", help="fit free parameters so simulated KPIs match "
+                       "reported figures; write a scenario that extends the input")
+    p.add_argument("scenario", help="scenario YAML file (its values are the start)")
+    p.add_argument("--target", action="append", default=[], metavar="KPI=VALUE[±TOL]",
+                   help="a reported figure, e.g. answer_rate=0.776±0.005, offered=14500+-300 "
+                        "or arrivals/offered=2.5±0.1 (repeatable; default tolerance 5 %%)")
+    p.add_argument("--free", action="append", default=[], metavar="PATH=LO:HI",
+                   help="a free parameter: PATH=LO:HI (integer if LO, HI and the value are), "
+                        "PATH*=LO:HI (a factor on the scenario's values); '*' in PATH matches "
+                        "every key, e.g. 'call_types.*.patience.scale*=0.7:1.5' (repeatable)")
+    p.add_argument("-o", "--out", type=Path, required=True,
+                   help="the calibrated scenario to write (extends SCENARIO)")
+    p.add_argument("--report-dir", type=Path, help="where calibration.json and the CSVs go "
+                   "(default: OUT_calibration/ beside OUT)")
+    p.add_argument("--reps", type=int, default=4, help="replications per candidate (4)")
+    p.add_argument("--final-reps", type=int, default=20,
+                   help="replications of the before/after runs behind the residuals (20)")
+    p.add_argument("--rounds", type=int, default=3, help="response-surface rounds (3)")
+    p.add_argument("--points", type=int, help="candidates per round (default: enough for a "
+                   "quadratic surface)")
+    p.add_argument("--seed", type=int, default=0, help="root seed (0)")
+    g = p.add_argument_group("execution")
+    g.add_argument("--jobs", type=int, metavar="N", help="worker processes")
+    g.add_argument("--backend", choices=["serial", "processes", "dask"])
+    g.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("optimise-menu", aliases=["optimize-menu"],
+                       help="search IVR menu layouts for the best objective (paired CIs)")
+    p.add_argument("scenario", help="scenario YAML file with an ivr: menu")
+    p.add_argument("--objective", required=True, metavar="KPI",
+                   help="KPI to optimise (caller_answer_rate, answered, min:ivr_time, ...)")
+    p.add_argument("--constraint", action="append", default=[], metavar="KPI>=V",
+                   help="a condition on a KPI's mean, e.g. answer_rate>=0.75 (repeatable)")
+    p.add_argument("--max-options", type=int, default=9, help="most keys per menu (9)")
+    p.add_argument("--fixed", metavar="KEY=DEST,...", help="keys that keep their "
+                   "destination, e.g. 0=covid,9=foreign")
+    p.add_argument("--levels", choices=["1", "2", "auto"], default="auto",
+                   help="1: no sub-menus; 2: at least one; auto: both (default)")
+    p.add_argument("-o", "--out", type=Path, required=True,
+                   help="directory for best.yaml, finalists/, layouts.csv, menu_search.json")
+    p.add_argument("--trials", type=int, default=200, help="most layouts evaluated (200)")
+    p.add_argument("--reps", type=int, default=3, help="replications per halving round (3)")
+    p.add_argument("--final-reps", type=int, default=20,
+                   help="replications of the finalists' ranking and selection (20)")
+    p.add_argument("--finalists", type=int, default=5, help="layouts re-run at the end (5)")
+    p.add_argument("--seed", type=int, default=0, help="root seed (0)")
+    g = p.add_argument_group("execution")
+    g.add_argument("--jobs", type=int, metavar="N", help="worker processes")
+    g.add_argument("--backend", choices=["serial", "processes", "dask"])
+    g.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+
     p = sub.add_parser("validate", help="check a scenario file and report problems")
     _add_scenario_args(p)
     p.add_argument("--strict", action="store_true",
@@ -375,6 +429,46 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 COMMANDS["plot"] = cmd_plot
 COMMANDS["report"] = cmd_report
+
+
+def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
+    from callsim import search
+
+    ex = search.execution_from_options(args.backend, args.jobs, args.scheduler)
+    res = search.calibrate(args.scenario, args.target, args.free, reps=args.reps,
+                           final_reps=args.final_reps, rounds=args.rounds, points=args.points,
+                           seed=args.seed, execution=ex, progress=False if args.quiet else None)
+    for table in search.calibration_tables(res):
+        console.print(table)
+    for w in res.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    paths = search.write_calibration(res, args.scenario, args.out, args.report_dir,
+                                     search.command_line("calibrate", args))
+    console.print(f"wrote {', '.join(str(p) for p in paths)}")
+    return EXIT_OK
+
+
+def cmd_optimise_menu(args: argparse.Namespace, console: Console) -> int:
+    from callsim import search
+
+    ex = search.execution_from_options(args.backend, args.jobs, args.scheduler)
+    res = search.optimise_menu(args.scenario, args.objective, args.constraint,
+                               max_options=args.max_options, fixed=args.fixed,
+                               levels=args.levels, trials=args.trials, reps=args.reps,
+                               final_reps=args.final_reps, finalists=args.finalists,
+                               seed=args.seed, execution=ex,
+                               progress=False if args.quiet else None)
+    console.print(search.menu_summary(res))
+    console.print(search.selection_table(res.selection, search.layout_labels(res)))
+    paths = search.write_menu_search(res, args.scenario, args.out,
+                                     search.command_line("optimise-menu", args))
+    console.print(f"wrote {args.out / 'best.yaml'} and {len(paths) - 1} more files in {args.out}")
+    return EXIT_OK
+
+
+COMMANDS["calibrate"] = cmd_calibrate
+COMMANDS["optimise-menu"] = cmd_optimise_menu
+COMMANDS["optimize-menu"] = cmd_optimise_menu
 
 
 def is_refusal(exc: BaseException) -> bool:
