@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from callsim.cli import main
+from callsim.ui.cli import main
 
 import callsim
 from callsim.config import scenario_from_dict, with_overrides

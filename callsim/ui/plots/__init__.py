@@ -21,7 +21,7 @@ that they can draw a confidence band across replications:
   optional ``replication`` column (bands when it holds several replications).
 
 :func:`wait_survival` needs per-call records (``record_calls=True``);
-:func:`forest` takes a :class:`~callsim.compare.Comparison` or its
+:func:`forest` takes a :class:`~callsim.results.Comparison` or its
 ``differences()`` table; :func:`sweep_kpi` takes a sweep result's tidy ``table``
 (one row per grid point × KPI with ``mean``, ``half_width``, ``ci_low``, ``ci_high``,
 ``n``); :func:`ci_convergence` takes a batch (or its ``replications`` table).

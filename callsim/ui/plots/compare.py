@@ -44,7 +44,7 @@ def forest(comparison: Comparison | pd.DataFrame, kpis: Sequence[str] | None = N
     Parameters
     ----------
     comparison
-        A :class:`~callsim.compare.Comparison`, or its ``differences()`` table (also
+        A :class:`~callsim.results.Comparison`, or its ``differences()`` table (also
         read from ``comparison.csv``).
     kpis
         KPIs to show, top to bottom; default: the registry's headline KPIs
