@@ -63,15 +63,17 @@ def kpi_value(target: Target, load: Load, agents: int) -> float:
     With no agents (or an unstable Erlang-C queue) the value is the worst possible:
     0 for rates to maximise, 1 for the abandon rate, infinity for waits.
     """
-    worst = {"answer_rate": 0.0, "sl": 0.0, "sla": 0.0, "abandon_rate": 1.0}
+    worst = {"answer_rate": 0.0, "caller_answer_rate": 0.0, "sl": 0.0, "sla": 0.0,
+             "abandon_rate": 1.0}
     if load.rate <= 0:
-        best = {"answer_rate": 1.0, "sl": 1.0, "sla": 1.0, "abandon_rate": 0.0}
+        best = {"answer_rate": 1.0, "caller_answer_rate": 1.0, "sl": 1.0, "sla": 1.0,
+                "abandon_rate": 0.0}
         return best.get(target.base, 0.0)
     m = _metrics(load, agents) if agents >= 1 else None
     if m is None:
         return worst.get(target.base, math.inf)
     base = target.base
-    if base == "answer_rate":
+    if base in ("answer_rate", "caller_answer_rate"):  # no redials in the formula
         return m.answer_rate
     if base == "abandon_rate":
         return m.p_abandon

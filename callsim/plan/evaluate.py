@@ -49,6 +49,7 @@ RATIOS: dict[str, tuple[str, str]] = {
     "mean_wait": ("sumw_off", "offered"),
     "sl": ("within", "answered"),
     "sla": ("within", "offered"),
+    "caller_answer_rate": ("answered", "callers"),
 }
 
 
@@ -104,8 +105,8 @@ class Evaluation:
         The batch result (overall, per type and per pool KPIs per replication).
     tallies
         Quantity -> array ``[replication, call type, slot]`` summed over the days of the
-        horizon: ``offered``, ``answered``, ``abandoned``, ``sumw_ans``, ``sumw_off`` and
-        ``within_<t>`` per service-level threshold.
+        horizon: ``offered``, ``answered``, ``abandoned``, ``sumw_ans``, ``sumw_off``,
+        ``callers`` (first attempts) and ``within_<t>`` per service-level threshold.
     busy, staffed
         ``[replication, pool, slot]`` mean busy and staffed agents (averaged over days).
     """
@@ -142,7 +143,7 @@ class Evaluation:
         if key not in self._cache:
             num, den = self.parts(kpi, types)
             mean, lo, hi = ratio_ci(num, den, self.level)
-            if kpi_base(kpi) in ("answer_rate", "abandon_rate", "sl", "sla"):
+            if kpi_base(kpi) in ("answer_rate", "abandon_rate", "sl", "sla"):  # not per caller
                 lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)  # shares stay shares
             offered = self.tallies["offered"][:, [self.setup.types.index(t) for t in types],
                                               :].sum(axis=1).mean(axis=0)
@@ -270,7 +271,7 @@ class Evaluator:
         sc = su.scenario
         K, J, P = len(su.types), su.n_slots, len(su.pools)
         thresholds = list(sc.kpis.service_levels)
-        names = ["offered", "answered", "abandoned", "sumw_ans", "sumw_off",
+        names = ["offered", "answered", "abandoned", "sumw_ans", "sumw_off", "callers",
                  *(f"within_{_sl(t)}" for t in thresholds)]
         tal = {n: np.zeros((reps, K, J)) for n in names}
         busy = np.zeros((reps, P, J))
@@ -296,6 +297,7 @@ class Evaluator:
             vals = {
                 "offered": off, "answered": ans,
                 "abandoned": iv["abandoned"].to_numpy(dtype=float),
+                "callers": iv["callers"].to_numpy(dtype=float),
                 "sumw_ans": np.nan_to_num(iv["asa"].to_numpy(dtype=float)) * ans,
                 "sumw_off": np.nan_to_num(iv["mean_wait"].to_numpy(dtype=float)) * off,
             }

@@ -21,7 +21,7 @@ import numpy as np
 from callsim.config import Scenario, with_overrides
 from callsim.plan.evaluate import Candidate, Evaluation, Evaluator
 from callsim.plan.milp import ShiftSolution, cover_at_least_cost
-from callsim.plan.problem import PlanSetup
+from callsim.plan.problem import Group, PlanSetup
 from callsim.plan.search import (
     Miss,
     Staff,
@@ -162,8 +162,15 @@ def verify(setup: PlanSetup, targets: Sequence[Target], evaluator: Evaluator,
             break
         for p in setup.planned:
             req[p] = np.where(level[p] > before[p], level[p], req[p])
+    def why(g: Group, j: int) -> str | None:
+        if any(p in sols and sols[p].short[j] > 0 for p in g.planned):
+            return "the shift templates cannot cover it (their max or the part-time limits)"
+        if (g.name, j) in stuck:
+            return None
+        return f"still missing after {len(rounds)} verification rounds"
+
     misses = _misses(setup, status, {p: np.ceil(v - 1e-9).astype(np.int64)
-                                     for p, v in scheduled.items()}, stuck)
+                                     for p, v in scheduled.items()}, stuck, why)
     return Schedule(staffing=staffing, scheduled=scheduled, required=req, evaluation=ev,
                     misses=misses, shifts=chosen, solutions=sols, rounds=rounds)
 

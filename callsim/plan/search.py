@@ -4,23 +4,27 @@ Owns the requirement search. Every candidate is a whole-day staffing of every pl
 pool (``per_interval``, whole scheduled agents), simulated with the same seed (common
 random numbers), so queues carry over from slot to slot, redials and blocking feed
 back and pools of a group share their load. A slot *meets* a target when the bound of
-its confidence interval does (not the mean). The search alternates two kinds of batch:
+its confidence interval does (not the mean). Each batch simulates one design, so all
+slots and pools move together; the search has three phases:
 
-* **repair** -- simulate the current staffing; where a slot misses, add agents. The
-  step is sized by Erlang A *calibrated* on the simulation: the arrival rate at which
-  the formula reproduces the measured KPI with the agents present, then the formula's
-  requirement at that rate with the CI's half-width as margin (at least one agent).
-  Misses right after a trim undo the trims that caused them.
-* **trim** -- when every slot meets its targets, try one agent fewer, in three designs
-  of every third slot (all pools at once, so slots one or two apart do not disturb each
-  other's test); a trim is kept if its slot and the two after it (where its queue
-  carries over) still meet every target. A refused trim sets a floor for that slot.
+1. **repair** from the Erlang-A start until every slot meets its targets: where a slot
+   misses, add agents, as many as Erlang A *calibrated* on the simulation says (the
+   arrival rate at which the formula reproduces the measured KPI with the agents
+   present, then the formula's requirement at that rate with the CI half-width as
+   margin), at least one;
+2. **trim**: in every third slot (so that slots one or two apart do not disturb each
+   other's test), take agents away -- one where the calibrated formula says the slot
+   might still meet its targets, more where it says it should -- and keep a trim if its
+   slot and the two after it (where its queue carries over) still meet every target;
+   a refused trim sets a floor (the level that missed, plus one). The day is swept
+   three times, or until no slot can lose an agent;
+3. **repair** again what the trims disturbed elsewhere (the designs differ, so callers
+   who were barely served in one may not be in another), until every slot meets its
+   targets.
 
-It ends when the current staffing meets every target and no trim is kept -- each slot
-then has the fewest agents (given the others) that meet the targets at the stated
-confidence -- or when a slot misses with every planned pool of its group at its cap
-(reported with the best value reached). Imports the planner's setup, Erlang and
-evaluation modules.
+The result meets every target on the search seed; slots that miss with every planned
+pool of their group at its cap are reported with the best value reached. Imports the
+planner's setup, Erlang and evaluation modules; never the batch layer directly.
 """
 
 from __future__ import annotations
@@ -435,8 +439,9 @@ def _trims(setup: PlanSetup, ev: Evaluation, status: _Status, cur: Staff, floor:
     return out
 
 
-def _misses(setup: PlanSetup, status: _Status, cur: Staff, stuck: set[tuple[str, int]]
-            ) -> list[Miss]:
+def _misses(setup: PlanSetup, status: _Status, cur: Staff, stuck: set[tuple[str, int]],
+            why: Callable[[Group, int], str | None] | None = None) -> list[Miss]:
+    """The slots that miss a target in *status*, with the reason (*why* may name one)."""
     out: list[Miss] = []
     for g in setup.groups:
         for j in range(setup.n_slots):
@@ -445,8 +450,9 @@ def _misses(setup: PlanSetup, status: _Status, cur: Staff, stuck: set[tuple[str,
             for c, met, mean, lo, hi in status.stats[g.name]:
                 if met[j]:
                     continue
-                reason = ("every planned pool at its cap" if (g.name, j) in stuck
-                          else "the search stopped (batch limit)")
+                reason = (why(g, j) if why is not None else None) or (
+                    "every planned pool at its cap" if (g.name, j) in stuck
+                    else "the search stopped (batch limit)")
                 out.append(Miss(g.name, j, setup.clock(j), c.target.label
                                 + ("" if c.target.call_type or len(setup.groups) == 1
                                    else f" ({'+'.join(c.types)})"),

@@ -32,7 +32,11 @@ KPIS: dict[str, tuple[Op, str]] = {
     "sla": (">=", "rate"),
     "asa": ("<=", "wait"),
     "mean_wait": ("<=", "wait"),
+    "caller_answer_rate": (">=", "rate"),
 }
+#: KPIs that only make sense over a whole day (a redeploy's objective), not per interval:
+#: answered calls of an interval over the callers who *first* called in it.
+DAY_ONLY = ("caller_answer_rate",)
 ALLOWED_TEXT = ("answer_rate>=V, abandon_rate<=V, sl_<t>>=V, sla_<t>>=V, asa<=S, "
                 "mean_wait<=S (V a share such as 0.9 or 90%, S seconds such as 30s); "
                 "prefix type.<call type>. for one call type")
@@ -139,6 +143,10 @@ def parse_target(text: str) -> Target:
     base = kpi_base(kpi)
     if base not in KPIS:
         raise ConfigError(f"target {text!r}: unknown KPI {kpi!r}; allowed: {ALLOWED_TEXT}")
+    if base in DAY_ONLY:
+        raise ConfigError(f"target {text!r}: {kpi} is a whole-day KPI (answered calls over "
+                          "callers), not an interval target; use it as a redeploy's "
+                          f"--objective; allowed targets: {ALLOWED_TEXT}")
     want, kind = KPIS[base]
     op = {"=>": ">=", "=<": "<="}.get(op, op)
     if op not in (">=", "<="):
