@@ -23,6 +23,7 @@ import yaml
 
 from callsim.config import load_scenario
 from callsim.plan.search import group_checks
+from callsim.plan.targets import DAY_ONLY
 
 if TYPE_CHECKING:
     from callsim.plan.api import PlanResult
@@ -73,11 +74,14 @@ def _checks(res: PlanResult) -> list[tuple[str, str, str, tuple[str, ...], float
                 out.append((gname, c.target.kpi, c.target.label, c.types, c.target.value))
     if res.redeploy is not None:
         obj = res.redeploy.objective
+        # a whole-day objective (answered calls per caller) is shown per slot as the
+        # answer rate of the slot's calls
+        kpi = "answer_rate" if obj.kpi in DAY_ONLY else obj.kpi
         for g in su.groups:
             if obj.call_type is None or obj.call_type in g.types:
                 types = g.types if obj.call_type is None else (obj.call_type,)
-                if not any(x[0] == g.name and x[1] == obj.kpi and x[3] == types for x in out):
-                    out.append((g.name, obj.kpi, "", types, math.nan))
+                if not any(x[0] == g.name and x[1] == kpi and x[3] == types for x in out):
+                    out.append((g.name, kpi, "", types, math.nan))
     return out
 
 

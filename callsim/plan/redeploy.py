@@ -172,7 +172,8 @@ def _gain_fn(obj: Target) -> Callable[[float, Load, int], float]:
 
 
 def _allocate(setup: PlanSetup, g: Group, units: int, rates: np.ndarray,
-              obj: Target, types: tuple[str, ...], caps: Mapping[str, int]) -> np.ndarray:
+              obj: Target, types: tuple[str, ...], caps: Mapping[str, int],
+              floor: np.ndarray) -> np.ndarray:
     """Spread *units* agent-slots of group *g* over the covered slots (greedy)."""
     covered = setup.extra["covered"]
     pres = float(np.mean([setup.presence[p] for p in g.planned]))
@@ -190,13 +191,13 @@ def _allocate(setup: PlanSetup, g: Group, units: int, rates: np.ndarray,
         a = value(float(rates[j]), load, lo)
         return a if w < 1e-9 else (1 - w) * a + w * value(float(rates[j]), load, lo + 1)
 
-    n = np.zeros(setup.n_slots, dtype=np.int64)
+    n = floor.astype(np.int64).copy()
     heap: list[tuple[float, int]] = []
     for j in range(setup.n_slots):
         if covered[j] and setup.judged[j] and rates[j] > 0:
-            heap.append((-(f(j, 1) - f(j, 0)), j))
+            heap.append((-(f(j, n[j] + 1) - f(j, n[j])), j))
     heapq.heapify(heap)
-    spent = 0
+    spent = int(n.sum())
     while spent < units and heap:
         _, j = heapq.heappop(heap)
         n[j] += 1
@@ -282,10 +283,10 @@ def _worth(setup: PlanSetup, base: Evaluation, pert: Mapping[int, Evaluation],
 
 
 def _moves(plus: np.ndarray, minus: np.ndarray, alloc: np.ndarray, cap: int,
-           judged: np.ndarray, m: int) -> list[tuple[int, int]]:
+           judged: np.ndarray, m: int, floor: np.ndarray) -> list[tuple[int, int]]:
     """Up to *m* (donor, receiver) slot pairs where an agent gains more than it costs."""
     receivers = [j for j in np.argsort(-plus) if judged[j] and alloc[j] < cap and plus[j] > 0]
-    donors = [j for j in np.argsort(-minus) if judged[j] and alloc[j] > 0]
+    donors = [j for j in np.argsort(-minus) if judged[j] and alloc[j] > floor[j]]
     out: list[tuple[int, int]] = []
     used: set[int] = set()
     for r in receivers:
@@ -303,7 +304,7 @@ def _moves(plus: np.ndarray, minus: np.ndarray, alloc: np.ndarray, cap: int,
 
 def redeploy(setup: PlanSetup, objective: Target, budget: str | float, evaluator: Evaluator,
              seed: int, verify_seed: int, caps: Mapping[str, int], *, rounds: int = 3,
-             verify_reps: int | None = None,
+             verify_reps: int | None = None, min_agents: int = 1,
              say: Callable[[str], None] | None = None) -> RedeployResult:
     """Reshape the planned pools' agent-hours to make *objective* as good as possible.
 
@@ -325,6 +326,9 @@ def redeploy(setup: PlanSetup, objective: Target, budget: str | float, evaluator
         Climbing rounds (each: six measuring designs and three moving designs).
     verify_reps
         Replications of the final comparison (default: the evaluator's).
+    min_agents
+        A slot staffed today keeps at least this many agents (a 24-hour line stays
+        open); slots unstaffed today may stay empty.
     """
     hours = split_budget(setup, budget)
     units = _units(setup, hours)
@@ -347,12 +351,17 @@ def redeploy(setup: PlanSetup, objective: Target, budget: str | float, evaluator
     today_cand = Candidate(("today",), setup.scenario)
     say_("redeploy: simulating today")
     today_ev = evaluator.run({"today": today_cand}, seed)["today"]
-    held: Staff = {p: _scale_to(setup.today[p], units[p], covered) for p in setup.planned}
+    floor: Staff = {}
+    for p in setup.planned:
+        f = np.where(covered & (setup.today[p] > 0.5), min_agents, 0).astype(np.int64)
+        floor[p] = f if f.sum() <= units[p] else np.zeros_like(f)
+    held: Staff = {p: np.maximum(_scale_to(setup.today[p], units[p], covered), 0)
+                   for p in setup.planned}
     spread: Staff = {p: held[p].copy() for p in setup.planned}
     for g in active:
         rates = _amplified(setup, today_ev, gtypes[g.name])
         total = _allocate(setup, g, sum(units[p] for p in g.planned), rates, objective,
-                          gtypes[g.name], caps)
+                          gtypes[g.name], caps, np.sum([floor[p] for p in g.planned], axis=0))
         spread.update(_split_pools(setup, g, total))
     for st in (held, spread):
         _fill_uncovered(setup, st)
@@ -373,7 +382,7 @@ def redeploy(setup: PlanSetup, objective: Target, budget: str | float, evaluator
                 for g in active:
                     for p in g.planned:
                         for j in range(k, setup.n_slots, STRIDE):
-                            if setup.judged[j] and 0 <= d[p][j] + sign <= caps[p]:
+                            if setup.judged[j] and floor[p][j] <= d[p][j] + sign <= caps[p]:
                                 d[p][j] += sign
                 _fill_uncovered(setup, d)
                 pert[f"{'+' if sign > 0 else '-'}{k}"] = d
@@ -390,7 +399,7 @@ def redeploy(setup: PlanSetup, objective: Target, budget: str | float, evaluator
                                objective, t, 1)
                 for p in g.planned:
                     for donor, receiver in _moves(plus, minus, d[p], caps[p],
-                                                  setup.judged & covered, m):
+                                                  setup.judged & covered, m, floor[p]):
                         d[p][donor] -= 1
                         d[p][receiver] += 1
             _fill_uncovered(setup, d)

@@ -57,6 +57,7 @@ def test_targets_parse(text: str, kpi: str, op: str, value: float, ctype: str | 
     ("asa<=soon", "is not a value"),
     ("answer_rate", "not understood"),
     ("answer_rate>0.9", "the operator must be >="),
+    ("caller_answer_rate>=0.8", "a whole-day KPI"),
 ])
 def test_bad_targets_name_what_is_allowed(text: str, says: str) -> None:
     with pytest.raises(ConfigError) as exc:
@@ -242,6 +243,7 @@ def test_budget_split_and_whole_agent_units() -> None:
         with pytest.raises(ConfigError, match="--budget"):
             split_budget(su, bad)
     assert parse_objective("type.covid.sl_20", su.types, [20, 60]).call_type == "covid"
+    assert parse_objective("caller_answer_rate", su.types, [20]).op == ">="
     with pytest.raises(ConfigError, match="unknown KPI 'occupancy'"):
         parse_objective("occupancy", su.types, [20])
 
