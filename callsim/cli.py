@@ -161,9 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "meet targets (or reshape today's agent-hours), proven by simulation")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--target", dest="targets", action="append", default=[], metavar="KPI>=V",
-                   help="a target met in every interval at the CI bound: answer_rate>=0.9, "
-                        "sl_20>=0.8, abandon_rate<=0.05, asa<=30s, or per call type "
-                        "type.covid.answer_rate>=0.9 (repeatable)")
+                   help="a target met in every interval at the CI bound (quote it in the "
+                        "shell): 'answer_rate>=0.9', 'sl_20>=0.8', 'abandon_rate<=0.05', "
+                        "'asa<=30s', or per call type 'type.covid.answer_rate>=0.9' "
+                        "(repeatable)")
     p.add_argument("--pools", metavar="A,B", help="pools to plan (default: all)")
     p.add_argument("--interval", metavar="DURATION",
                    help="planning interval, e.g. 30min (default: the scenario's)")

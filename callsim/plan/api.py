@@ -3,7 +3,8 @@
 Owns the order of the work (set up; then either search the requirements, schedule them
 and verify the schedule on a fresh seed, or redeploy a budget), the defaults (seeds,
 replications, caps) and the result object with its tables. Imports every module of the
-planner; the output writer and the command line import it.
+planner; the output writer and the command line import it; it must not import them (tables are
+imported lazily from :mod:`callsim.plan.output`).
 
 Seeds: the search runs on *seed*; the verification, and the paired comparison of a
 redeploy, on *verify_seed* (default ``seed + 1``), so the plan is proven on callers it

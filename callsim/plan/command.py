@@ -5,7 +5,7 @@ call, printing what it found (agent-hours per pool, verdicts, a redeploy's paire
 and writing the plan's files. Exit codes: 0 when every target is met (or a redeploy
 finished), 2 when a target cannot be met (the files are still written) or the input is
 bad (a :class:`~callsim.errors.ConfigError`, turned into one line by the CLI). Imports
-the planner and rich.
+the planner and rich; nothing but :mod:`callsim.cli` imports it.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def run_staff(args: argparse.Namespace, console: Console) -> int:
     if args.seed < 0:
         raise ConfigError(f"--seed: {args.seed} is not allowed; it must be >= 0")
     if not args.targets and args.budget is None:
-        raise ConfigError("staff needs --target KPI>=V (e.g. --target answer_rate>=0.9) or "
+        raise ConfigError("staff needs --target KPI>=V (e.g. --target 'answer_rate>=0.9') or "
                           "--budget same|HOURS")
     pools = [p.strip() for p in args.pools.split(",") if p.strip()] if args.pools else None
     jobs = args.jobs if args.jobs is not None else 2

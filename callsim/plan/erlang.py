@@ -6,7 +6,7 @@ targets (:func:`agents_needed`), and the *calibration* that finds the arrival ra
 which Erlang A reproduces what the simulation measured (:func:`effective_rate`), so that
 a step of the search can be sized by the formula on the simulated load (redials,
 blocking and carried-over queues included). Imports :mod:`callsim.analytic` and the
-target type; nothing that simulates.
+target type; it must not import anything that simulates.
 
 A group of several call types is one queue with their summed arrival rate, the
 rate-weighted mean agent time and the rate-weighted mean patience (an approximation that

@@ -5,8 +5,8 @@ the batch layer's execution options -- backend, workers and, later, a persistent
 pool -- are passed in one place), the per-replication tallies it keeps per call type
 and slot (:class:`Evaluation`), and the confidence intervals of a KPI of a set of call
 types in each slot (:func:`ratio_ci`). Imports the batch layer
-(:func:`callsim.experiment.run_batches`) and the planner's setup; nothing imports the
-search from here.
+(:func:`callsim.experiment.run_batches`) and the planner's setup; it must not import the
+search, schedule or redeploy modules (they import it).
 
 Candidates are run with common random numbers: every candidate of one :meth:`run` call
 (and of every call with the same seed) sees the same callers. The per-replication

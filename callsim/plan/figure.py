@@ -3,7 +3,7 @@ under the plan against its target band.
 
 Owns :func:`plan_figure`. Draws with :class:`matplotlib.figure.Figure` (no pyplot: nothing
 is shown or leaked; in a notebook the returned figure displays itself). Imports the
-planner's result types and the verification table.
+planner's result types and the verification table; it must not run simulations.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Owns :func:`cover_at_least_cost`: choose how many agents work each shift pattern so that
 every slot's requirement is covered at the least cost, within each pattern's min/max
-and the part-time limits. Imports numpy/scipy and the pattern type only.
+and the part-time limits. Imports numpy/scipy and the pattern type only; it must not
+import anything that simulates.
 
 The program, for one pool with patterns ``s`` (integer ``x_s`` agents each)::
 

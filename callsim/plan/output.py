@@ -3,7 +3,8 @@
 Owns the tables of a :class:`~callsim.plan.api.PlanResult` (requirements per pool and
 slot, verification per slot and target), the JSON summary, the scenario file that
 ``extends:`` the input with the new staffing, and :func:`write_plan`, which writes them
-all to a directory. Imports the planner's result types and :mod:`callsim.config`.
+all to a directory. Imports the planner's result types and :mod:`callsim.config`; it must not run
+simulations.
 
 Files: ``plan.yaml`` (ready for ``callsim run`` / ``callsim compare``),
 ``requirements.csv``, ``verification.csv``, ``plan.json`` and ``plan.png``.

@@ -6,8 +6,9 @@ skills, which share load and are judged together), the Erlang-A inputs per call 
 and slot, today's scheduled staffing, and the translation of a candidate staffing into
 a scenario (``pools.<pool>.staffing = {per_interval: [...], interval: <s>}`` through
 :func:`callsim.config.with_overrides`). Imports :mod:`callsim.config`,
-:mod:`callsim.errors` and, for the compiled arrival profile, ``callsim.scenario``; never
-the batch layer.
+:mod:`callsim.errors` and, for the compiled arrival profile, ``callsim.scenario`` (its only
+import outside the stable names); it must not import the batch layer or any other module
+of the planner.
 
 Present vs scheduled: a plan is in *scheduled* agents. Each scheduled agent of a pool is
 on the phones with probability ``(1 - absenteeism) * (1 - shrinkage)`` (the pool's

@@ -2,7 +2,7 @@
 
 Owns :class:`PlanProgress`, a rich progress line on stderr (phase, simulations run,
 elapsed time) that is off when stderr is not a terminal (or when asked). Imports rich
-only.
+only; it must not import callsim.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ the formula does not: redials, blocking (a freed queue also lets more callers in
 queues carried over. The winner and today are then compared on a fresh seed with
 paired replications (:class:`callsim.Comparison`). Groups the objective does not
 concern keep today's staffing. Imports the planner's Erlang, evaluation and search
-helpers.
+helpers, and :class:`callsim.Comparison`; it must not import the entry point or the outputs.
 """
 
 from __future__ import annotations

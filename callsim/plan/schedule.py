@@ -6,7 +6,8 @@ requirements themselves as ``per_interval`` staffing -- simulate it on a *fresh*
 (not the one the requirements were searched with), and where a slot misses a target,
 raise that slot's requirement (by the calibrated Erlang-A step) and schedule again,
 until the plan meets every target at the stated confidence or a limit is reached.
-Imports the planner's search, evaluation, shift and program modules.
+Imports the planner's search, evaluation, shift and program modules; it must not
+import the entry point or the outputs.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from callsim.plan.evaluate import Candidate, Evaluation, Evaluator
 from callsim.plan.milp import ShiftSolution, cover_at_least_cost
 from callsim.plan.problem import Group, PlanSetup
 from callsim.plan.search import (
+    Memo,
     Miss,
     Staff,
+    Stuck,
     _copy,
     _fill_uncovered,
     _misses,
@@ -130,7 +133,8 @@ def verify(setup: PlanSetup, targets: Sequence[Target], evaluator: Evaluator,
     patterns = ({p: patterns_for(shift_file, p, setup.slot) for p in setup.planned}
                 if shift_file is not None else {})
     rounds: list[dict[str, Any]] = []
-    stuck: set[tuple[str, int]] = set()
+    stuck: Stuck = {}
+    memo: Memo = {}
     for r in range(max_rounds):
         chosen: dict[str, list[tuple[Pattern, int]]] = {}
         sols: dict[str, ShiftSolution] = {}
@@ -157,7 +161,7 @@ def verify(setup: PlanSetup, targets: Sequence[Target], evaluator: Evaluator,
         level = {p: np.maximum(req[p], np.ceil(scheduled[p] - 1e-9)).astype(np.int64)
                  for p in setup.planned}
         before = _copy(level)
-        _repair(setup, ev, status, failing, level, caps, stuck)
+        _repair(setup, ev, status, failing, level, caps, stuck, memo)
         if all(np.array_equal(before[p], level[p]) for p in level):
             break
         for p in setup.planned:

@@ -42,6 +42,10 @@ from callsim.plan.problem import Group, PlanSetup
 from callsim.plan.targets import Target
 
 Staff = dict[str, np.ndarray]
+#: (group, slot) -> why more agents are not tried there.
+Stuck = dict[tuple[str, int], str]
+#: (group, slot) -> (agents per planned pool, summed shortfall) at the last repair.
+Memo = dict[tuple[str, int], tuple[dict[str, int], float]]
 #: Slots apart in one trim design (a trim is checked on its slot and the next STRIDE-1).
 STRIDE = 3
 
@@ -295,7 +299,8 @@ def find_requirements(setup: PlanSetup, targets: Sequence[Target], evaluator: Ev
     cur = _copy(start if start is not None else erl)
     floor = {p: np.zeros(setup.n_slots, dtype=np.int64) for p in setup.planned}
     rounds: list[dict[str, object]] = []
-    stuck: set[tuple[str, int]] = set()
+    stuck: Stuck = {}
+    memo: Memo = {}
     last: tuple[Evaluation, _Status] | None = None
     trimming = False  # repair until every slot meets its targets, then trim, then repair
     trimmed = 0
@@ -339,7 +344,7 @@ def find_requirements(setup: PlanSetup, targets: Sequence[Target], evaluator: Ev
                 break
             trimming = True
             continue
-        _repair(setup, ev, status, failing, design, caps, stuck)
+        _repair(setup, ev, status, failing, design, caps, stuck, memo)
         cur = design
         _fill_uncovered(setup, cur)
     if final is None:
@@ -350,7 +355,7 @@ def find_requirements(setup: PlanSetup, targets: Sequence[Target], evaluator: Ev
                         evaluation=final, misses=misses, rounds=rounds)
 
 
-def _missing(setup: PlanSetup, status: _Status, stuck: set[tuple[str, int]]
+def _missing(setup: PlanSetup, status: _Status, stuck: Stuck
              ) -> list[tuple[Group, int]]:
     return [(g, j) for g in setup.groups for j in range(setup.n_slots)
             if not status.ok[g.name][j] and (g.name, j) not in stuck]
@@ -374,12 +379,32 @@ def _restore(setup: PlanSetup, failing: list[tuple[Group, int]],
 
 def _repair(setup: PlanSetup, ev: Evaluation, status: _Status,
             failing: list[tuple[Group, int]], cur: Staff, caps: Mapping[str, int],
-            stuck: set[tuple[str, int]]) -> None:
-    """Add agents where slots miss, sized by the calibrated Erlang-A formula."""
+            stuck: Stuck, memo: Memo) -> None:
+    """Add agents where slots miss, sized by the calibrated Erlang-A formula.
+
+    A slot whose KPIs did not change at all since its last repair (with common random
+    numbers: the same callers) is not helped by these agents -- what misses happens
+    before its calls reach them (in the menu, in another pool's queue, in a transfer) --
+    so the last repair is undone and the slot is reported instead of staffed up to the
+    cap.
+    """
     for g, j in failing:
+        key = (g.name, j)
+        short = sum(max(c.target.shortfall(float(mean[j])), 0.0)
+                    for c, met, mean, _, _ in status.stats[g.name] if not met[j])
+        levels = {p: int(cur[p][j]) for p in g.planned}
+        before = memo.get(key)
+        if before is not None and sum(levels.values()) > sum(before[0].values()) \
+                and abs(short - before[1]) <= 1e-12:
+            for p, n in before[0].items():
+                cur[p][j] = n
+            stuck[key] = ("more agents do not help: what misses happens before the calls "
+                          "reach these pools (the menu, another pool's queue, a transfer)")
+            continue
+        memo[key] = (levels, short)
         room = {p: caps[p] - int(cur[p][j]) for p in g.planned}
         if all(r <= 0 for r in room.values()):
-            stuck.add((g.name, j))
+            stuck[key] = "every planned pool at its cap"
             continue
         cap_present = int(sum(caps[p] * setup.presence[p] for p in g.planned)
                           + _present_fixed(setup, g, j) + 1)
@@ -439,7 +464,7 @@ def _trims(setup: PlanSetup, ev: Evaluation, status: _Status, cur: Staff, floor:
     return out
 
 
-def _misses(setup: PlanSetup, status: _Status, cur: Staff, stuck: set[tuple[str, int]],
+def _misses(setup: PlanSetup, status: _Status, cur: Staff, stuck: Stuck,
             why: Callable[[Group, int], str | None] | None = None) -> list[Miss]:
     """The slots that miss a target in *status*, with the reason (*why* may name one)."""
     out: list[Miss] = []
@@ -450,9 +475,8 @@ def _misses(setup: PlanSetup, status: _Status, cur: Staff, stuck: set[tuple[str,
             for c, met, mean, lo, hi in status.stats[g.name]:
                 if met[j]:
                     continue
-                reason = (why(g, j) if why is not None else None) or (
-                    "every planned pool at its cap" if (g.name, j) in stuck
-                    else "the search stopped (batch limit)")
+                reason = ((why(g, j) if why is not None else None)
+                          or stuck.get((g.name, j)) or "the search stopped (batch limit)")
                 out.append(Miss(g.name, j, setup.clock(j), c.target.label
                                 + ("" if c.target.call_type or len(setup.groups) == 1
                                    else f" ({'+'.join(c.types)})"),

@@ -5,7 +5,8 @@ per problem), its loading, and the expansion of each template into concrete shif
 *patterns* for a pool: a start time, a length and breaks, with the share of each plan
 slot they cover, their paid hours and their cost. Also turns chosen patterns into the
 scenario's daily ``shifts:`` staffing. Imports :mod:`callsim.config` (durations and
-clock times) and :mod:`callsim.errors`; nothing that simulates or optimises.
+clock times) and :mod:`callsim.errors`; it must not import anything that simulates or
+optimises.
 
 A file looks like::
 

@@ -3,7 +3,7 @@
 Owns the target grammar, the KPIs a staffing plan may target (each with the direction
 in which more agents help) and their check against a scenario (call types, service-level
 thresholds). Imports :mod:`callsim.config` (durations) and :mod:`callsim.errors` only;
-nothing that runs simulations.
+nothing that runs simulations; it must not import the rest of the planner.
 
 A target is ``[type.<call type>.]<kpi> (>=|<=) <value>``; without a call type it is an
 *overall* target. Rates may be written as shares (``0.9``) or percentages (``90%``),
