@@ -171,3 +171,28 @@ def test_progress_is_off_when_stderr_is_not_a_terminal() -> None:
         bar.say("phase")
         bar.ran(2)
         assert bar.enabled and bar.simulations == 2
+
+
+def test_a_slot_more_agents_cannot_help_is_reported_not_staffed_to_the_cap(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fifth of team A's callers press the wrong key and wait in queue B, which nobody
+    answers: A's answer rate cannot reach 99 % however many agents A has."""
+    data: dict[str, Any] = {
+        "name": "menu",
+        "horizon": {"length": "2h", "interval": "60min"},
+        "call_types": {t: {"handle_time": {"dist": "exponential", "mean": 120},
+                           "patience": {"dist": "exponential", "mean": 60}} for t in "ab"},
+        "arrivals": {"rate": 120, "mix": {"a": 0.9, "b": 0.1}},
+        "pools": {"pa": {"skills": ["a"], "staffing": 5},
+                  "pb": {"skills": ["b"], "staffing": 0}},
+        "ivr": {"root": "main", "nodes": {"main": {
+            "prompt": 5, "decision": 1, "error_rate": 0.2,
+            "options": {"1": {"queue": "a"}, "2": {"queue": "b"}}}}},
+    }
+    src = write(tmp_path, data, "menu.yaml")
+    code = main(["staff", str(src), "--target", "type.a.answer_rate>=0.99", "--pools", "pa",
+                 "--reps", "4", "--jobs", "1", "-o", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "more agents do not help" in err
+    summary = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert all(max(m["agents"].values()) < 20 for m in summary["misses"])  # cap: 20
