@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ["01_quickstart", "02_menu_design", "03_monte_carlo", "04_staffing_what_if"]
+NAMES = ["01_quickstart", "02_menu_design", "03_monte_carlo", "04_staffing_what_if",
+         "06_staffing_plan"]
 
 
 def test_every_notebook_is_here() -> None:

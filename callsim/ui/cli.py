@@ -235,6 +235,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--awt", type=float, default=20.0, help="service-level threshold, s")
     p.add_argument("--target-sl", type=float, help="find fewest agents with SL >= this")
     p.add_argument("--target-ar", type=float, help="fewest agents with answer rate >= this")
+
+    # --- callsim staff (issue 12): the staffing planner; the logic is in callsim.plan ---
+    p = sub.add_parser("staff", help="plan staffing: agents per interval and shifts that "
+                       "meet targets (or reshape today's agent-hours), proven by simulation")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--target", dest="targets", action="append", default=[], metavar="KPI>=V",
+                   help="a target met in every interval at the CI bound (quote it in the "
+                        "shell): 'answer_rate>=0.9', 'sl_20>=0.8', 'abandon_rate<=0.05', "
+                        "'asa<=30s', or per call type 'type.covid.answer_rate>=0.9' "
+                        "(repeatable)")
+    p.add_argument("--pools", metavar="A,B", help="pools to plan (default: all)")
+    p.add_argument("--interval", metavar="DURATION",
+                   help="planning interval, e.g. 30min (default: the scenario's)")
+    p.add_argument("--budget", metavar="same|HOURS",
+                   help="redeploy: keep today's agent-hours (same) or use HOURS a day, "
+                        "reshaped over the day to maximise --objective")
+    p.add_argument("--objective", metavar="KPI",
+                   help="with --budget: the KPI to maximise (default answer_rate; asa and "
+                        "abandon_rate are minimised)")
+    p.add_argument("--shifts", type=Path, metavar="SHIFTS.yaml",
+                   help="shift templates: schedule shifts at least cost (default: "
+                        "per-interval staffing)")
+    p.add_argument("--max-agents", metavar="N|POOL=N,...",
+                   help="most scheduled agents of a pool in any interval")
+    p.add_argument("--reps", type=int, default=10,
+                   help="replications per candidate in the search (default 10)")
+    p.add_argument("--verify-reps", type=int,
+                   help="replications of the verification (default twice --reps)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="search seed (default 0); the plan is verified on seed + 1")
+    p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--jobs", type=int, help="worker processes (default 2; 1 = serial)")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="DIR",
+                   help="write plan.yaml, requirements.csv, verification.csv, plan.json, "
+                        "plan.png here")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
     return parser
 
 
@@ -429,6 +465,16 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 COMMANDS["plot"] = cmd_plot
 COMMANDS["report"] = cmd_report
+
+
+def cmd_staff(args: argparse.Namespace, console: Console) -> int:
+    """``callsim staff`` (issue 12): everything happens in :mod:`callsim.plan`."""
+    from callsim.plan.command import run_staff
+
+    return run_staff(args, console)
+
+
+COMMANDS["staff"] = cmd_staff
 
 
 def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
