@@ -5,7 +5,7 @@ call, printing what it found (agent-hours per pool, verdicts, a redeploy's paire
 and writing the plan's files. Exit codes: 0 when every target is met (or a redeploy
 finished), 2 when a target cannot be met (the files are still written) or the input is
 bad (a :class:`~callsim.errors.ConfigError`, turned into one line by the CLI). Imports
-the planner and rich; nothing but :mod:`callsim.cli` imports it.
+the planner and rich; nothing but :mod:`callsim.ui.cli` imports it.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from callsim.builders import erlang_scenario
+from callsim.config.builders import erlang_scenario
 from callsim.ui.cli import main
 from callsim.config import load_scenario
 from callsim.errors import ConfigError
@@ -202,13 +202,16 @@ def test_milp_says_how_far_the_limits_fall_short() -> None:
 
 
 def test_setup_groups_loads_and_today() -> None:
-    su = build_setup(load_scenario(TWO_LEVEL), pools=["district_team", "covid_team"])
+    sc = load_scenario(TWO_LEVEL)
+    su = build_setup(sc, pools=["district_team", "covid_team"])
     assert su.planned == ["covid_team", "district_team"]
     assert [g.types for g in su.groups] == [("covid",), ("district",)]
     assert su.today["covid_team"][9] == 18 and su.today["covid_team"][0] == 5
     assert su.agent_hours({"covid_team": su.today["covid_team"]}) == 213.0
     assert su.presence["covid_team"] == pytest.approx(0.95)
-    assert su.lam["covid"].sum() == pytest.approx(15600 * 0.2)
+    assert sc.arrivals.daily_volume is not None and sc.arrivals.mix is not None
+    assert su.lam["covid"].sum() == pytest.approx(sc.arrivals.daily_volume
+                                                  * sc.arrivals.mix["covid"])
     assert su.window(23, 3) == [23]  # a one-day horizon does not wrap
     multi = build_setup(load_scenario(ROOT / "configs" / "seoul120" / "multiskill.yaml"))
     assert {g.name: len(g.types) for g in multi.groups}["multi_team"] == 5
