@@ -16,7 +16,8 @@ Usage::
 2. **The shift program alone**: 48 half-hour intervals x 100 shift templates (every
    half hour from 00:00, an 8-hour shift with an unpaid 30-minute break and a 4-hour
    part-time shift, plus four 10-hour shifts; a 30 % part-time limit), a requirement
-   shaped like the 120 day's; solved for five random requirements (fixed seed). Target: under 5 s each.
+   shaped like the 120 day's; solved for five random requirements (fixed seed).
+   Target: under 5 s each.
 
 ``--quick`` plans two pools only. A markdown table goes to stdout; progress to stderr.
 """

@@ -47,6 +47,23 @@ def two_types(**top: Any) -> dict[str, Any]:
     return {**copy.deepcopy(TWO_TYPES), **copy.deepcopy(top)}
 
 
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def shipped_scenarios(leaves_only: bool = False) -> list[Path]:
+    """The scenario files under configs/ (shift-template files, ``templates:`` for
+    ``callsim staff --shifts``, are not scenarios); with *leaves_only*, only those no
+    other file ``extends`` (partial bases such as common.yaml left out)."""
+    docs = {f: yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+            for f in sorted(CONFIGS.rglob("*.yaml"))}
+    files = [f for f, d in docs.items() if "templates" not in d]
+    if not leaves_only:
+        return files
+    bases = {(f.parent / docs[f]["extends"]).resolve() for f in files
+             if isinstance(docs[f].get("extends"), str)}
+    return [f for f in files if f.resolve() not in bases]
+
+
 def write_yaml(folder: Path, data: Mapping[str, Any] | str, name: str = "scenario.yaml") -> Path:
     """Write *data* (a mapping dumped as YAML in key order, or text) to ``folder/name``."""
     path = folder / name

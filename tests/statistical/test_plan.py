@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 import yaml
 
-from callsim.config.builders import erlang_scenario
 from callsim.config import load_scenario
+from callsim.config.builders import erlang_scenario
 from callsim.plan import plan, write_plan
 from callsim.plan.erlang import Load, kpi_value
 from callsim.plan.evaluate import Evaluator

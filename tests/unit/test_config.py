@@ -14,7 +14,7 @@ from typing import Any
 import pydantic
 import pytest
 import yaml
-from conftest import set_key, two_types
+from conftest import set_key, shipped_scenarios, two_types
 from conftest import write_yaml as write
 
 import callsim
@@ -70,17 +70,7 @@ def test_scenario_objects_are_immutable(tmp_path: Path) -> None:
 
 def test_shipped_scenarios_are_valid() -> None:
     """Every shipped scenario that no other file ``extends`` (a partial base) loads."""
-    root = Path(__file__).resolve().parents[2] / "configs"
-    # shift-template files (`templates:`, for `callsim staff --shifts`) are not scenarios
-    files = sorted(f for f in root.rglob("*.yaml")
-                   if "templates" not in (yaml.safe_load(f.read_text(encoding="utf-8")) or {}))
-    assert files, "no scenario files shipped under configs/"
-    bases = set()
-    for f in files:
-        parent = (yaml.safe_load(f.read_text(encoding="utf-8")) or {}).get("extends")
-        if isinstance(parent, str):
-            bases.add((f.parent / parent).resolve())
-    leaves = [f for f in files if f.resolve() not in bases]
+    leaves = shipped_scenarios(leaves_only=True)
     assert leaves
     for f in leaves:
         assert isinstance(load_scenario(f), Scenario), f

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import set_key, two_types
+from conftest import set_key, shipped_scenarios, two_types
 
 import callsim
 from callsim.compiled import (
@@ -104,9 +104,7 @@ def test_memory_of_the_busiest_day(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_shipped_scenarios_pass_the_guard() -> None:
-    for f in sorted((ROOT / "configs").rglob("*.yaml")):
-        if f.name == "common.yaml":
-            continue
+    for f in shipped_scenarios(leaves_only=True):
         est = check_size(callsim.compile(callsim.load_scenario(f)), record_calls=True)
         assert est.calls < size_mod.MAX_CALLS
 
@@ -115,9 +113,7 @@ def test_shipped_scenarios_pass_the_guard() -> None:
 
 
 def test_shipped_scenarios_have_no_warnings() -> None:
-    for f in sorted((ROOT / "configs").rglob("*.yaml")):
-        if f.name == "common.yaml":
-            continue
+    for f in shipped_scenarios(leaves_only=True):
         assert scenario_warnings(callsim.compile(callsim.load_scenario(f))) == [], f
 
 

@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 import yaml
 
-from callsim.config.builders import erlang_scenario
-from callsim.ui.cli import main
 from callsim.config import load_scenario
+from callsim.config.builders import erlang_scenario
 from callsim.errors import ConfigError
 from callsim.plan import cover_at_least_cost, parse_shift_file, parse_target, parse_targets, plan
 from callsim.plan.erlang import Load, agents_needed, effective_rate, kpi_value
@@ -23,6 +22,7 @@ from callsim.plan.redeploy import _units, parse_objective, split_budget
 from callsim.plan.search import group_checks
 from callsim.plan.shifts import coverage, patterns_for, shifts_yaml
 from callsim.plan.targets import check_targets
+from callsim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TWO_LEVEL = ROOT / "configs" / "seoul120" / "two_level.yaml"

@@ -14,12 +14,12 @@ import pytest
 import yaml
 
 import callsim
-from callsim.ui.cli import main
 from callsim.config import load_scenario
 from callsim.plan import plan, write_plan
 from callsim.plan.evaluate import Evaluator
 from callsim.plan.problem import build_setup
 from callsim.plan.progress import PlanProgress
+from callsim.ui.cli import main
 
 #: two call types, a single-skill pool and a two-skill pool (one group), 4 hours in
 #: 30-minute slots, a rush in the second hour

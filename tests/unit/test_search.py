@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from callsim.ui.cli import main
 
 import callsim
 from callsim.config import scenario_from_dict, with_overrides
@@ -34,6 +33,7 @@ from callsim.search.kpis import KpiExpr, check_constraints
 from callsim.search.layout import build_ivr, enumerate_layouts
 from callsim.search.surface import Quadratic, curvature
 from callsim.search.yamlout import overlay
+from callsim.ui.cli import main
 
 # A single queue for calibration: 6 agents, exponential handle time and patience.
 QUEUE: dict[str, Any] = {
