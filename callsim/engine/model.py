@@ -47,26 +47,24 @@ from simpy.events import NORMAL, Event
 
 from callsim.compiled import DAY, CompiledScenario
 from callsim.engine.arrivals import sample_block
-from callsim.engine.call import (
-    ABANDONED,
-    ANSWERED,
-    BLOCKED,
-    CALLBACK,
-    CALLBACK_OPEN,
-    DISCONNECTED,
-    IVR_HANGUP,
-    SELF_SERVED,
-    SHORT_ABANDON,
-    UNFINISHED,
-    Call,
-)
+from callsim.engine.call import Call, Outcome, Transfer
 from callsim.engine.draws import Draws
-from callsim.engine.menu import DISCONNECTED as WALK_DISCONNECTED
-from callsim.engine.menu import HANGUP as WALK_HANGUP
-from callsim.engine.menu import SELF_SERVED as WALK_SELF
 from callsim.engine.menu import MenuWalker
 from callsim.engine.recorder import Recorder
 from callsim.rng import Streams
+
+# outcome and transfer codes as plain ints on the hot path (see Call)
+ANSWERED = int(Outcome.ANSWERED)
+ABANDONED = int(Outcome.ABANDONED)
+BLOCKED = int(Outcome.BLOCKED)
+SHORT_ABANDON = int(Outcome.SHORT_ABANDON)
+IVR_HANGUP = int(Outcome.IVR_HANGUP)
+UNFINISHED = int(Outcome.UNFINISHED)
+CALL_BACK = int(Outcome.CALL_BACK)
+CALL_BACK_OPEN = int(Outcome.CALL_BACK_OPEN)
+_OUT = int(Transfer.OUT)
+_REFERRAL = int(Transfer.REFERRAL)
+_INTERNAL = int(Transfer.INTERNAL)
 
 Row = tuple[float, int, int, float, float, float, float]
 """A caller on its way to a queue: (arrival, call type, queue, IVR time, handle, ACW,
@@ -345,9 +343,7 @@ class Model:
         call.ivr_time = t
         call.ended_at = call.arrival + t
         call.queue = -1
-        assert result in (WALK_HANGUP, WALK_SELF, WALK_DISCONNECTED)
-        call.outcome = (IVR_HANGUP if result == WALK_HANGUP else
-                        SELF_SERVED if result == WALK_SELF else DISCONNECTED)
+        call.outcome = result
         self._record(call)
         if self.redial and call.outcome == IVR_HANGUP:
             self._maybe_redial(call, self.cs.redial_p[1])
@@ -415,7 +411,7 @@ class Model:
                     self._maybe_redial(call, self.cs.redial_p[2])
                 return
             if self.cb_pool is not None and queue.n_waiting >= self.cs.callback_threshold:
-                call.cb_offered = True
+                call.call_back_offered = True
                 if self._cb_u.next() < self.cs.callback_accept:
                     call.ended_at = now  # the caller hangs up, to be called back
                     self.cb_pool.callbacks.append(call)  # type: ignore[union-attr]
@@ -471,12 +467,12 @@ class Model:
         if self._consult_p[k] > 0.0:
             u = self._xfer_u[k].next()
             if u < self._xfer_p[k]:
-                call.xfer_out = 1  # handed to an official outside the centre
+                call.transfer = _OUT  # handed to an official outside the centre
                 busy += self._xfer_t[k].next()
             elif u < self._refer_p[k]:
-                call.xfer_out = 2  # given a phone number to call
+                call.transfer = _REFERRAL  # given a phone number to call
             elif u < self._consult_p[k]:
-                call.xfer_out = 3  # put through to another queue after this call
+                call.transfer = _INTERNAL  # put through to another queue after this call
                 busy += self._xfer_t[k].next()
                 self._at(now + busy, self._cb_consult, call)
         call.ended_at = now + busy
@@ -621,7 +617,7 @@ class Model:
         """The return-call team calls a caller back (no waiting, no abandonment)."""
         call.answered_at = now
         call.pool = pool.idx
-        call.outcome = CALLBACK
+        call.outcome = CALL_BACK
         busy = call.handle + call.acw
         call.busy_end = now + busy
         pool.busy += 1
@@ -669,7 +665,7 @@ class Model:
         for pool in self.pools:
             while pool.callbacks:
                 call = pool.callbacks.popleft()
-                call.outcome = CALLBACK_OPEN
+                call.outcome = CALL_BACK_OPEN
                 self._record(call)
             pool.present_log.append((end, pool.present))
 

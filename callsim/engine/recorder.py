@@ -23,15 +23,7 @@ from typing import Any
 import numpy as np
 
 from callsim.compiled import CompiledScenario
-from callsim.engine.call import (
-    ABANDONED,
-    ANSWERED,
-    BLOCKED,
-    CALLBACK,
-    CALLBACK_OPEN,
-    N_OUT,
-    UNFINISHED,
-)
+from callsim.engine.call import N_OUT, Outcome, Transfer
 
 #: wait histogram edges: 0.25 s bins to one hour, then 200 geometric bins to ~11.6 days
 WAIT_EDGES = np.concatenate([np.arange(0.0, 3600.0, 0.25), np.geomspace(3600.0, 1e6, 201)])
@@ -40,6 +32,11 @@ WAIT_EDGES = np.concatenate([np.arange(0.0, 3600.0, 0.25), np.geomspace(3600.0, 
 (_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF, _C_IVR, _C_MIS, _C_XFER, _C_CALLERS,
  _C_REDIAL_OFF, _C_CB_OFFERED, _C_CB_DELAY, _C_XOUT, _C_REFER, _C_XIN, _C_LEGS) = range(15)
 _C_OUT = 15  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
+
+#: Outcomes of calls *offered* to a queue: they reached it and were neither cut off
+#: (blocked) nor short abandons. Their waits count in the wait KPIs.
+OFFERED = np.array([Outcome.ANSWERED, Outcome.ABANDONED, Outcome.UNFINISHED,
+                    Outcome.CALL_BACK, Outcome.CALL_BACK_OPEN], dtype=np.int64)
 
 
 def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -164,8 +161,8 @@ class Recorder:
         attempt = np.array([c.attempt for c in calls], dtype=i64)
         caller = np.array([c.caller for c in calls], dtype=i64)
         caller = np.where(caller < 0, cid, caller)
-        cb_off = np.array([c.cb_offered for c in calls], dtype=bool)
-        xout = np.array([c.xfer_out for c in calls], dtype=i64)
+        cb_off = np.array([c.call_back_offered for c in calls], dtype=bool)
+        xout = np.array([c.transfer for c in calls], dtype=i64)
         internal = np.array([c.internal for c in calls], dtype=bool)
         mis_idx = [i for i, c in enumerate(calls) if c.mis is not None]
         mis = np.array([calls[i].mis for i in mis_idx], dtype=float).reshape(-1, 5)
@@ -182,8 +179,8 @@ class Recorder:
                 "outcome": outcome, "pool": pool, "ivr_time": ivr, "prior_wait": prior,
                 "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
                 "caller": caller, "attempt": attempt, "callback_offered": cb_off,
-                "transferred_out": xout == 1, "referred": xout == 2,
-                "transferred_internal": xout == 3, "internal": internal,
+                "transferred_out": xout == Transfer.OUT, "referred": xout == Transfer.REFERRAL,
+                "transferred_internal": xout == Transfer.INTERNAL, "internal": internal,
             })
 
     def _fold(self, cid: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
@@ -197,12 +194,11 @@ class Recorder:
         self.n_recorded += cid.size
         self.id_sum += int(cid.sum())
         self.id_sq += int((cid * cid).sum())
-        is_ans = outcome == ANSWERED
+        is_ans = outcome == Outcome.ANSWERED
         left_queue = np.where(is_ans, answered_at, ended)
         wait = prior + left_queue - queued  # nan for calls that never queued
-        offered = ((outcome == ANSWERED) | (outcome == ABANDONED) | (outcome == UNFINISHED)
-                   | (outcome == CALLBACK) | (outcome == CALLBACK_OPEN))
-        is_cb = outcome == CALLBACK
+        offered = np.isin(outcome, OFFERED)
+        is_cb = outcome == Outcome.CALL_BACK
         wait_off = np.where(offered, wait, 0.0)
         wait_ans = np.where(is_ans, wait, 0.0)
         waited = offered & (wait > 0)
@@ -214,8 +210,9 @@ class Recorder:
             transferred, ((attempt == 1) & ~internal).astype(float),
             (offered & (attempt > 1)).astype(float),
             cb_off.astype(float), np.where(is_cb, answered_at - ended, 0.0),
-            ((xout == 1) & is_ans).astype(float), ((xout == 2) & is_ans).astype(float),
-            ((xout == 3) & is_ans).astype(float), internal.astype(float),
+            ((xout == Transfer.OUT) & is_ans).astype(float),
+            ((xout == Transfer.REFERRAL) & is_ans).astype(float),
+            ((xout == Transfer.INTERNAL) & is_ans).astype(float), internal.astype(float),
         ]
         cols += [(outcome == o).astype(float) for o in range(N_OUT)]
         cols += [(is_ans & (wait <= t)).astype(float) for t in self.thresholds]
@@ -239,7 +236,7 @@ class Recorder:
         self.pool_answered += np.bincount(pool[m_ans], minlength=P)
         self.pool_sumw += np.bincount(pool[m_ans], weights=wait[m_ans], minlength=P)
         # time-weighted areas (all calls)
-        queued_mask = ~np.isnan(queued) & (outcome != BLOCKED)
+        queued_mask = ~np.isnan(queued) & (outcome != Outcome.BLOCKED)
         for k in range(K):
             sel = queued_mask & (queue == k)
             if sel.any():

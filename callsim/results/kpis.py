@@ -25,19 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from callsim.engine.call import (
-    ABANDONED,
-    ANSWERED,
-    BLOCKED,
-    CALLBACK,
-    CALLBACK_OPEN,
-    DISCONNECTED,
-    IVR_HANGUP,
-    N_OUT,
-    SELF_SERVED,
-    SHORT_ABANDON,
-    UNFINISHED,
-)
+from callsim.engine.call import N_OUT, Outcome
 from callsim.engine.recorder import (
     _C_ARR,
     _C_CALLERS,
@@ -102,11 +90,11 @@ def kpis_from_counts(
     part of ``offered`` and ``answered`` of the queue they joined.
     """
     f = np.asarray
-    answered = f(outcomes[ANSWERED], dtype=float)
-    abandoned = f(outcomes[ABANDONED], dtype=float)
-    unfinished = f(outcomes[UNFINISHED], dtype=float)
-    cb_done = f(outcomes[CALLBACK], dtype=float)
-    cb_open = f(outcomes[CALLBACK_OPEN], dtype=float)
+    answered = f(outcomes[Outcome.ANSWERED], dtype=float)
+    abandoned = f(outcomes[Outcome.ABANDONED], dtype=float)
+    unfinished = f(outcomes[Outcome.UNFINISHED], dtype=float)
+    cb_done = f(outcomes[Outcome.CALL_BACK], dtype=float)
+    cb_open = f(outcomes[Outcome.CALL_BACK_OPEN], dtype=float)
     offered = answered + abandoned + unfinished + cb_done + cb_open
     arrivals = f(arrivals, dtype=float)
     zero = np.zeros_like(arrivals)
@@ -115,8 +103,8 @@ def kpis_from_counts(
     out: dict[str, Any] = {
         "arrivals": arrivals,
         "offered": offered,
-        "blocked": outcomes[BLOCKED],
-        "short_abandons": outcomes[SHORT_ABANDON],
+        "blocked": outcomes[Outcome.BLOCKED],
+        "short_abandons": outcomes[Outcome.SHORT_ABANDON],
         "answered": answered,
         "abandoned": abandoned,
         "unfinished": unfinished,
@@ -126,10 +114,10 @@ def kpis_from_counts(
         "mean_wait": _ratio(sum_wait_off, offered),
         "p_wait": _ratio(waited, offered),
         "ivr_time": _ratio(sum_ivr, arrivals),
-        "ivr_hangups": outcomes[IVR_HANGUP],
-        "ivr_hangup_rate": _ratio(outcomes[IVR_HANGUP], arrivals),
-        "self_served": outcomes[SELF_SERVED],
-        "disconnected": outcomes[DISCONNECTED],
+        "ivr_hangups": outcomes[Outcome.IVR_HANGUP],
+        "ivr_hangup_rate": _ratio(outcomes[Outcome.IVR_HANGUP], arrivals),
+        "self_served": outcomes[Outcome.SELF_SERVED],
+        "disconnected": outcomes[Outcome.DISCONNECTED],
         "misroutes": misroutes,
         "misroute_rate": _ratio(misroutes, offered),
         "transfers": transfers,
