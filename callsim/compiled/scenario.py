@@ -56,8 +56,9 @@ class CompiledPool:
     headcounts: tuple[int, ...]
     """The schedule as planned (no absence, no shrinkage)."""
     pieces: tuple[Piece, ...] = ()
-    priority_policy: bool = False
-    """Free agents pick by call-type priority (else by longest weighted wait)."""
+    policy: str = "longest_wait"
+    """How free agents pick a call: the ``pools.<name>.policy`` name (see
+    :data:`callsim.engine.routing.POLICIES`)."""
     reserve: tuple[tuple[int, int], ...] = ()
     """(call type, idle agents kept for it)."""
     shrinkage: float = 0.0
@@ -178,7 +179,7 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
         times, counts = change_points(pieces)
         pools.append(CompiledPool(
             pname, tuple(index[s] for s in pcfg.skills), times, counts, tuple(pieces),
-            priority_policy=pcfg.policy == "priority",
+            policy=pcfg.policy,
             reserve=tuple((index[k], v) for k, v in (pcfg.reserve or {}).items()),
             shrinkage=pcfg.shrinkage, absenteeism=pcfg.absenteeism,
         ))

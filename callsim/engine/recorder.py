@@ -8,8 +8,8 @@ turns :class:`Tallies` into KPIs and tables. Imports :mod:`callsim.compiled` and
 
 Memory does not grow with the number of calls unless per-call records are asked
 for: calls are buffered and folded into fixed-size tallies (counts per call type and
-interval, time-weighted areas, fixed-bin wait histograms) every 16,384 calls and at
-the end of every simulated day.
+interval, time-weighted areas, fixed-bin wait histograms) every :data:`FLUSH_EVERY`
+arrivals and at the end of every simulated day (the model calls :meth:`Recorder.flush`).
 
 Calls count in the measured tallies when they arrive in ``[warmup, horizon)``.
 """
@@ -24,6 +24,10 @@ import numpy as np
 
 from callsim.compiled import CompiledScenario
 from callsim.engine.call import N_OUT, Outcome, Transfer
+
+#: The model folds buffered calls after this many arrivals (a power of two: it tests
+#: ``arrivals & (FLUSH_EVERY - 1)``).
+FLUSH_EVERY = 1 << 14
 
 #: wait histogram edges: 0.25 s bins to one hour, then 200 geometric bins to ~11.6 days
 WAIT_EDGES = np.concatenate([np.arange(0.0, 3600.0, 0.25), np.geomspace(3600.0, 1e6, 201)])
