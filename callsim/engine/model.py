@@ -7,8 +7,8 @@ The other rooms: routing (:mod:`~callsim.engine.routing`), abandonment
 (:mod:`~callsim.engine.abandonment`), behaviours (:mod:`~callsim.engine.behaviour`,
 :mod:`~callsim.engine.transfers`), the menu walk (:mod:`~callsim.engine.menu`), the
 clock (:mod:`~callsim.engine.clock`, the only code touching SimPy's internals).
-Imports :mod:`callsim.compiled`, :mod:`callsim.rng` and the engine modules; never the
-results, experiment or UI layers.
+Imports :mod:`callsim.compiled`, :mod:`callsim.errors`, :mod:`callsim.rng` and the engine
+modules; never the results, experiment or UI layers.
 
 Design (why it is fast): SimPy is the event engine, but there is no SimPy process
 per call. Callers are drawn in bulk per simulated day, walked through the menu, and
@@ -43,6 +43,7 @@ from callsim.engine.menu import MenuWalker
 from callsim.engine.recorder import FLUSH_EVERY, Recorder, Tallies
 from callsim.engine.routing import Pool, Queue, build_routing
 from callsim.engine.transfers import Misroutes, Transfers
+from callsim.errors import ModelError
 from callsim.rng import Streams
 
 # outcome codes as plain ints on the hot path (see Call)
@@ -407,6 +408,23 @@ class Model:
             self._on_drain(end)
         for pool in self.pools:
             pool.present_log.append((end, pool.present))
+        self.check(end)
+
+    def check(self, t: float) -> None:
+        """Raise :class:`~callsim.errors.ModelError` if the pools' or queues' counts are
+        inconsistent at time *t* (after the drain: no caller waits)."""
+        for pool in self.pools:
+            idle = len(pool.idle)
+            if idle + pool.busy != pool.present or min(pool.busy, pool.leaving) < 0 \
+                    or pool.leaving > pool.busy:
+                raise ModelError(
+                    f"pool {pool.name!r} at t={t:g}: {idle} idle + {pool.busy} busy != "
+                    f"{pool.present} present, or {pool.leaving} leaving (at most the busy)")
+        if self.eager:
+            counts = [q.n_waiting for q in self.queues]
+            if any(counts) or self.abandonment.total:
+                raise ModelError(f"at t={t:g}, after the drain: waiting counts per queue "
+                                 f"{counts}, total {self.abandonment.total} (all must be 0)")
 
 
 def _absence_draw(rng: np.random.Generator, p: float) -> Callable[[int, int], int]:
