@@ -43,27 +43,22 @@ class MenuWalker:
     """
 
     def __init__(self, ivr: CompiledIvr, streams: Streams) -> None:
-        self.nodes = ivr.nodes
-        self.u_choice = Draws(streams.get("menu_choice"))
-        self.u_error = Draws(streams.get("menu_error"))
-        self.u_hang = Draws(streams.get("ivr_hangup"))
-        self.prompts = [Draws(streams.get("prompt", n.name), n.prompt) for n in ivr.nodes]
-        self.decisions = [
+        self._choice = Draws(streams.get("menu_choice")).next
+        self._error = Draws(streams.get("menu_error")).next
+        self._hang = Draws(streams.get("ivr_hangup")).next
+        self._exp = Draws(streams.get("ivr_hangup", "hazard"), d.Exponential(1.0)).next
+        prompts = [Draws(streams.get("prompt", n.name), n.prompt) for n in ivr.nodes]
+        decisions = [
             Draws(streams.get("prompt", n.name + "/decision"), n.decision)
             if n.decision is not None else None for n in ivr.nodes
         ]
-        self.exp = Draws(streams.get("ivr_hangup", "hazard"), d.Exponential(1.0))
-        self._choice = self.u_choice.next
-        self._error = self.u_error.next
-        self._hang = self.u_hang.next
-        self._exp = self.exp.next
         # per node, everything the walk reads, as one tuple (no attribute look-ups)
         self._plans = [
-            (self.prompts[i].next, n.hazard, n.hangup,
+            (prompts[i].next, n.hazard, n.hangup,
              dec.next if dec is not None else None, n.timeout_rate,
              n.timeout_rate + n.error_rate, n.max_repeats, n.on_timeout, n.wrong,
              n.self_option, n.correct, n.correct_cw, n.actions)
-            for i, (n, dec) in enumerate(zip(ivr.nodes, self.decisions, strict=True))
+            for i, (n, dec) in enumerate(zip(ivr.nodes, decisions, strict=True))
         ]
 
     def walk(self, intent: int) -> tuple[int, int, float]:

@@ -53,9 +53,16 @@ COLUMNS: tuple[str, ...] = (
     "transferred_internal",  # answered, then put through to another queue
     "internal_legs",  # calls the centre put through from another queue
 )
-(_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF, _C_IVR, _C_MIS, _C_XFER, _C_CALLERS,
- _C_REDIAL_OFF, _C_CB_OFFERED, _C_CB_DELAY, _C_XOUT, _C_REFER, _C_XIN, _C_LEGS) = range(
-    len(COLUMNS))
+#: Column index by name (outcome counters: ``_C_OUT + Outcome``).
+COLUMN: dict[str, int] = {name: j for j, name in enumerate(COLUMNS)}
+_C_ARR = COLUMN["arrivals"]
+_C_WAITED = COLUMN["waited"]
+_C_SUMW_ANS = COLUMN["sum_wait_answered"]
+_C_SUMW_OFF = COLUMN["sum_wait_offered"]
+_C_IVR = COLUMN["sum_ivr_time"]
+_C_MIS = COLUMN["misrouted"]
+_C_XFER = COLUMN["transferred"]
+_C_CALLERS = COLUMN["callers"]  # results read callers .. internal_legs as one slice
 _C_OUT = len(COLUMNS)
 
 #: Outcomes of calls *offered* to a queue: they reached it and were neither cut off
