@@ -63,6 +63,8 @@ class CompiledPool:
     """(call type, idle agents kept for it)."""
     shrinkage: float = 0.0
     absenteeism: float = 0.0
+    handle_factor: tuple[tuple[int, float], ...] = ()
+    """(call type, talk-time factor) of the secondary skills whose factor is not 1."""
 
     def realised(self, absent_draw: Callable[[int, int], int] | None
                  ) -> tuple[tuple[float, ...], tuple[int, ...]]:
@@ -182,6 +184,7 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
             policy=pcfg.policy,
             reserve=tuple((index[k], v) for k, v in (pcfg.reserve or {}).items()),
             shrinkage=pcfg.shrinkage, absenteeism=pcfg.absenteeism,
+            handle_factor=_handle_factors(pcfg.skills, pcfg.secondary_handle_factor, index),
         ))
     routing = tuple(tuple(pindex[p] for p in sc.routing_for(n)) for n in names)
     overflow = tuple(tuple(after for _, after in sc.route_steps(n)) for n in names)
@@ -223,6 +226,13 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
         requeue_front=sc.misroute.requeue == "front",
         **_behaviour(sc, base, pindex),
     )
+
+
+def _handle_factors(skills: list[str], factor: float | dict[str, float],
+                    index: dict[str, int]) -> tuple[tuple[int, float], ...]:
+    """(call type, factor) of a pool's secondary skills whose talk-time factor is not 1."""
+    given = factor if isinstance(factor, dict) else dict.fromkeys(skills[1:], factor)
+    return tuple((index[k], float(f)) for k, f in given.items() if f != 1.0)
 
 
 def _behaviour(sc: Scenario, base: Path, pindex: dict[str, int]) -> dict[str, Any]:

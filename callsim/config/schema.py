@@ -77,6 +77,26 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 
 
+def _handle_factor(value: Any) -> Any:
+    """``pools.<name>.secondary_handle_factor``: a factor > 0, or ``{skill: factor}``
+    (checked here so that a bad value gives one message, not one per union branch)."""
+    def bad(f: Any) -> bool:
+        return isinstance(f, bool) or not isinstance(f, int | float) or not 0 < f < math.inf
+
+    if isinstance(value, dict):
+        for k, f in value.items():
+            if bad(f):
+                raise ValueError(f"{k}: a talk-time factor must be a number greater than 0 "
+                                 f"(got {f!r})")
+    elif bad(value):
+        raise ValueError("give a talk-time factor greater than 0, or {skill: factor}")
+    return value
+
+
+HandleFactor = Annotated[float | dict[Name, float], BeforeValidator(_handle_factor)]
+"""A factor on talk time (``pools.<name>.secondary_handle_factor``)."""
+
+
 class Strict(BaseModel):
     """Base of every config model: unknown keys are errors; objects are immutable."""
 
@@ -450,8 +470,24 @@ class PoolCfg(Strict):
     absenteeism: Probability = 0.0
     """Probability that each scheduled agent is absent for the day (random per
     replication and day)."""
+    secondary_handle_factor: HandleFactor = 1.0
+    """Talk time of these agents on their secondary skills (every skill after the first)
+    relative to the call type's ``handle_time``: one factor for all of them (``1.15``:
+    15 % slower), or ``{skill: factor}`` for some (the others 1). 1 = no difference."""
     description: str = ""
     """Free text."""
+
+    @model_validator(mode="after")
+    def _secondary_skills(self) -> PoolCfg:
+        f = self.secondary_handle_factor
+        if isinstance(f, dict):
+            wrong = [k for k in f if k not in self.skills[1:]]
+            if wrong:
+                raise ValueError(
+                    f"secondary_handle_factor: {', '.join(wrong)} not a secondary skill of "
+                    f"this pool; allowed: {', '.join(self.skills[1:]) or 'none'} (the skills "
+                    "after the first)")
+        return self
 
 
 # ------------------------------------------------------------------ queue and KPIs

@@ -316,6 +316,9 @@ class Model:
         call.pool = pool.idx
         call.outcome = _ANSWERED
         busy = call.handle
+        factor = pool.handle_factor  # slower on secondary skills
+        if factor is not None:
+            busy *= factor[k]
         on_answer = self._on_answer
         if on_answer is not None:
             busy = on_answer(call, now, busy)

@@ -271,6 +271,11 @@ def build_routing(cs: CompiledScenario, hang_up: Callable[[Call], None]
         pool.serves = [k in cp.skills for k in range(K)]
         if isinstance(pool, SingleQueueFcfs):
             pool.fifo = pool.queues[0][0].calls
+        if cp.handle_factor:
+            factors = [1.0] * K
+            for k, f in cp.handle_factor:
+                factors[k] = f
+            pool.handle_factor = factors
         pools.append(pool)
     for q, route in zip(queues, routes, strict=True):
         q.route = [(pools[i], after) for i, after in route]
