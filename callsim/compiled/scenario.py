@@ -44,6 +44,8 @@ class CompiledCallType:
     transfer_to: int = -1
     transfer_share: float = 0.0
     transfer_out_time: d.Distribution = d.Deterministic(30.0)  # noqa: RUF009 (frozen)
+    announce: tuple[str, tuple[tuple[float, float], ...]] | None = None
+    """(mode, balk points (announced value, probability)) of the queue announcement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,9 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
             transfer_share=cfg.transfer_share,
             transfer_out_time=build_distribution(cfg.transfer_out_time, base,
                                                  f"{where}.transfer_out_time"),
+            announce=((cfg.announce.mode, tuple((float(x), float(p))
+                                                for x, p in cfg.announce.balk))
+                      if cfg.announce is not None else None),
         ))
     pools: list[CompiledPool] = []
     pindex = {p: i for i, p in enumerate(sc.pools)}

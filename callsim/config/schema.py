@@ -13,6 +13,7 @@ clock times are ``"HH:MM"`` and may run past 24:00 only as a shift end (``"25:00
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -352,6 +353,31 @@ class Arrivals(RateProfile):
 # --------------------------------------------------------------------- call types
 
 
+class AnnounceCfg(Strict):
+    """A queue announcement to callers who must wait, and how many hang up on hearing it."""
+
+    mode: Literal["expected_wait", "position"] = "expected_wait"
+    """What a caller is told on joining the queue: the expected wait (seconds: position ×
+    the call type's mean handle time and after-call work ÷ the agents present in the
+    pools that see the queue at once), or the position (1 = next)."""
+    balk: list[tuple[Duration, Probability]] = Field(min_length=1)
+    """Points ``[announced value, probability of hanging up at once]``: linear in
+    between, constant before the first and after the last. Values increase (seconds or
+    durations for ``expected_wait``, callers for ``position``); probabilities never fall."""
+
+    @model_validator(mode="after")
+    def _rising(self) -> AnnounceCfg:
+        xs = [x for x, _ in self.balk]
+        ps = [p for _, p in self.balk]
+        if any(b <= a for a, b in itertools.pairwise(xs)):
+            raise ValueError(f"balk: the announced values must increase (got {xs})")
+        if any(b < a for a, b in itertools.pairwise(ps)):
+            raise ValueError(f"balk: the probability may not fall as the announced value "
+                             f"rises (got {ps})")
+        return self
+
+
+
 class CallTypeCfg(Strict):
     """What a caller needs, and how long it takes."""
 
@@ -392,6 +418,9 @@ class CallTypeCfg(Strict):
     transfer_share: Probability = 0.0
     """Share of answered calls put through to ``transfer_to`` (agent time as for
     ``transfer_out_time``)."""
+    announce: AnnounceCfg | None = None
+    """Tell callers who must wait in this call type's queue their expected wait or
+    position; some hang up at once (outcome ``balked``). null = no announcement."""
     description: str = ""
     """Free text."""
 

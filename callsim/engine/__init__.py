@@ -9,6 +9,7 @@
 ``abandonment``           hang-ups while waiting: lazy and eager mode
 ``behaviour``             behaviour hooks; redials and customer call-backs
 ``transfers``             misroutes and transfers after a call
+``announce``              queue announcements and balking
 ``draws``                 random numbers handed out one at a time
 ``recorder``              finished calls folded into tallies (no KPI is computed here)
 ``model``                 :class:`Model`: the run (entries, answers, staffing, drain)

@@ -4,7 +4,7 @@ Owns :class:`Behaviour` (the hook points), :class:`Engine` (what a behaviour may
 the model), :func:`hook` (how the model combines the behaviours' hooks), and two
 behaviours: :class:`Redials` (callers who try again) and :class:`CallBacks` (callers
 who leave the queue to be called back, and the pool that calls them). Transfers live
-in :mod:`callsim.engine.transfers`, queue announcements in
+in :mod:`callsim.engine.transfers`, queue announcements (balking) in
 :mod:`callsim.engine.announce`. Imports :mod:`callsim.compiled`, :mod:`callsim.rng` and
 the engine's call, clock, draws, menu and routing modules; never the model (it is
 reached through :class:`Engine`).
@@ -80,6 +80,10 @@ class Engine(Protocol):
         """Record *call* as having left in the menu after *t* seconds with *outcome*."""
         ...
 
+    def lost(self, call: Call) -> None:
+        """*call* ended unserved and was recorded: run the ``on_lost`` hooks."""
+        ...
+
 
 class Behaviour:
     """Base of the behaviours: every hook does nothing (see the module docstring)."""
@@ -146,7 +150,7 @@ class Redials(Behaviour):
         self.next_id = engine.next_id
         self.walker = walker
         p = [0.0] * N_OUT
-        p[Outcome.ABANDONED] = p[Outcome.SHORT_ABANDON] = cs.redial_p[0]
+        p[Outcome.ABANDONED] = p[Outcome.SHORT_ABANDON] = p[Outcome.BALKED] = cs.redial_p[0]
         p[Outcome.IVR_HANGUP] = cs.redial_p[1]
         p[Outcome.BLOCKED] = cs.redial_p[2]
         self.p = p

@@ -38,6 +38,8 @@ class Outcome(IntEnum):
     """The caller left the queue for a call back, which was made."""
     CALL_BACK_OPEN = 9
     """The caller left the queue for a call back that was never made."""
+    BALKED = 10
+    """Told the expected wait or position on joining the queue, hung up at once."""
 
 
 _LABELS = {Outcome.CALL_BACK: "callback", Outcome.CALL_BACK_OPEN: "callback_open"}

@@ -5,8 +5,9 @@ changes, queue limits, and the drain at the end; it wires the rooms together and
 hands every call whose fate is known to a :class:`~callsim.engine.recorder.Recorder`.
 The other rooms: routing (:mod:`~callsim.engine.routing`), abandonment
 (:mod:`~callsim.engine.abandonment`), behaviours (:mod:`~callsim.engine.behaviour`,
-:mod:`~callsim.engine.transfers`), the menu walk (:mod:`~callsim.engine.menu`), the
-clock (:mod:`~callsim.engine.clock`, the only code touching SimPy's internals).
+:mod:`~callsim.engine.transfers`, :mod:`~callsim.engine.announce`), the menu walk
+(:mod:`~callsim.engine.menu`), the clock (:mod:`~callsim.engine.clock`, the only code
+touching SimPy's internals).
 Imports :mod:`callsim.compiled`, :mod:`callsim.errors`, :mod:`callsim.rng` and the engine
 modules; never the results, experiment or UI layers.
 
@@ -35,6 +36,7 @@ import numpy as np
 
 from callsim.compiled import DAY, CompiledScenario
 from callsim.engine.abandonment import Abandonment, EagerAbandonment
+from callsim.engine.announce import Announcements
 from callsim.engine.arrivals import sample_block
 from callsim.engine.behaviour import Behaviour, CallBacks, Redials, hook
 from callsim.engine.call import Call, Outcome
@@ -80,7 +82,7 @@ class Model:
         redial = any(p > 0 for p in cs.redial_p) and cs.max_attempts > 1
         self.eager = (cs.capacity is not None
                       or any(ct.queue_capacity is not None for ct in cs.call_types)
-                      or redial or cs.callback_pool >= 0)
+                      or redial or cs.callback_pool >= 0 or Announcements.active(cs))
         ab = (EagerAbandonment(cs.short_abandon, self.record, self.clock, [])
               if self.eager else Abandonment(cs.short_abandon, self.record))
         self.queues, self.pools = build_routing(cs, ab.hang_up)
@@ -96,7 +98,9 @@ class Model:
         self.walker = MenuWalker(cs.ivr, streams) if cs.ivr is not None else None
         home = list(cs.ivr.home) if cs.ivr is not None else list(range(len(cs.call_types)))
         self.misroutes = Misroutes(self, cs, streams, home)
-        behaviours: list[Behaviour] = []
+        behaviours: list[Behaviour] = []  # on_enter: announcements, then call-back offers
+        if Announcements.active(cs):
+            behaviours.append(Announcements(self, cs, streams))
         if cs.callback_pool >= 0:
             behaviours.append(CallBacks(self, cs, streams))
         if redial:
@@ -209,6 +213,12 @@ class Model:
         call.queue = -1
         call.outcome = outcome
         self.record(call)
+        on_lost = self._on_lost
+        if on_lost is not None:
+            on_lost(call)
+
+    def lost(self, call: Call) -> None:
+        """*call* ended unserved and was recorded: run the ``on_lost`` hooks (redials)."""
         on_lost = self._on_lost
         if on_lost is not None:
             on_lost(call)

@@ -66,9 +66,10 @@ _C_CALLERS = COLUMN["callers"]  # results read callers .. internal_legs as one s
 _C_OUT = len(COLUMNS)
 
 #: Outcomes of calls *offered* to a queue: they reached it and were neither cut off
-#: (blocked) nor short abandons. Their waits count in the wait KPIs.
+#: (blocked) nor short abandons. Their waits count in the wait KPIs (a balk's is 0).
 OFFERED = np.array([Outcome.ANSWERED, Outcome.ABANDONED, Outcome.UNFINISHED,
-                    Outcome.CALL_BACK, Outcome.CALL_BACK_OPEN], dtype=np.int64)
+                    Outcome.CALL_BACK, Outcome.CALL_BACK_OPEN, Outcome.BALKED],
+                   dtype=np.int64)
 
 
 def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -7,6 +7,9 @@ Definitions (``offered`` = calls that reached a queue, less blocked calls and
 short abandons):
 
 - ``answer_rate`` = answered / offered; ``abandon_rate`` = abandoned / offered;
+- ``balked``: callers who hung up on hearing a queue announcement; they are offered
+  (they reached the queue and left unserved, so an announcement that drives callers
+  away cannot raise ``answer_rate``), with a wait of 0; ``balk_rate`` = balked / offered;
 - ``asa`` = mean wait of answered calls (s); ``mean_wait`` = mean wait of offered calls;
 - ``p_wait`` = share of offered calls that waited at all (wait > 0);
 - ``sl_<t>`` = answered within t s / answered; ``sla_<t>`` = answered within t s / offered;
@@ -95,7 +98,8 @@ def kpis_from_counts(
     unfinished = f(outcomes[Outcome.UNFINISHED], dtype=float)
     cb_done = f(outcomes[Outcome.CALL_BACK], dtype=float)
     cb_open = f(outcomes[Outcome.CALL_BACK_OPEN], dtype=float)
-    offered = answered + abandoned + unfinished + cb_done + cb_open
+    balked = f(outcomes[Outcome.BALKED], dtype=float)
+    offered = answered + abandoned + unfinished + cb_done + cb_open + balked
     arrivals = f(arrivals, dtype=float)
     zero = np.zeros_like(arrivals)
     callers, redial_off, cb_offered, cb_delay, xout, refer, xin, legs = (
@@ -135,6 +139,8 @@ def kpis_from_counts(
         "transferred_internal": xin,
         "transfers_in": legs,
         "fcr": _ratio(answered - xout - refer - xin, answered),
+        "balked": balked,
+        "balk_rate": _ratio(balked, offered),
     }
     for t, w in zip(thresholds, within, strict=True):
         out[f"sl_{_sl_name(t)}"] = _ratio(w, answered)
