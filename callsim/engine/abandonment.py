@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from heapq import heappush
 
 from callsim.engine.call import Call, Outcome
 from callsim.engine.clock import Clock
@@ -48,7 +49,7 @@ class Abandonment:
         Records a finished call.
     """
 
-    __slots__ = ("on_lost", "record", "short", "total")
+    __slots__ = ("on_lost", "queues", "record", "short", "total")
 
     eager = False
 
@@ -57,6 +58,8 @@ class Abandonment:
         self.record = record
         self.total = 0
         """Callers waiting in all queues: exact in eager mode only."""
+        self.queues: list[Queue] = []
+        """The model's queues, by index (eager mode keeps their ``n_waiting`` exact)."""
         self.on_lost: Callable[[Call], None] | None = None
         """Called after a hang-up is recorded (redials), or None."""
 
@@ -71,7 +74,10 @@ class Abandonment:
 
     def hang_up(self, call: Call) -> None:
         """Record *call* as having hung up at its deadline (found out now or later)."""
-        self.take(call)
+        call.waiting = False  # take(call), written out: a hang-up is a hot path
+        if self.eager:
+            self.queues[call.queue].n_waiting -= 1
+            self.total -= 1
         wait = call.prior_wait + call.deadline - call.queued_at
         call.outcome = _SHORT_ABANDON if self.short > 0 and wait <= self.short else _ABANDONED
         call.ended_at = call.deadline
@@ -91,25 +97,26 @@ class EagerAbandonment(Abandonment):
     clock
         Runs the hang-up timers.
     queues
-        The model's queues, by index (their ``n_waiting`` is kept exact).
+        The model's queues, by index.
     """
 
-    __slots__ = ("_due", "queues", "timer")
+    __slots__ = ("_due", "_next_seq", "_timers")
 
     eager = True
 
     def __init__(self, short_abandon: float, record: Callable[[Call], None], clock: Clock,
                  queues: list[Queue]) -> None:
         super().__init__(short_abandon, record)
-        self.timer = clock.timer
+        self._timers = clock.timers
+        self._next_seq = clock.next_seq
         self.queues = queues
         self._due = self.due
 
     def wait(self, call: Call, queue: Queue) -> None:
         queue.n_waiting += 1
         self.total += 1
-        if call.deadline < math.inf:
-            self.timer(call.deadline, self._due, call)
+        if call.deadline < math.inf:  # Clock.timer(deadline, due, call), written out
+            heappush(self._timers, (call.deadline, self._next_seq(), self._due, call))
 
     def take(self, call: Call) -> None:
         call.waiting = False

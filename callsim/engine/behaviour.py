@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any, Protocol
 
 from callsim.compiled import CompiledScenario
@@ -145,7 +146,8 @@ class Redials(Behaviour):
     def __init__(self, engine: Engine, cs: CompiledScenario, streams: Streams,
                  walker: MenuWalker | None) -> None:
         self.engine = engine
-        self.timer = engine.clock.timer
+        self.timers = engine.clock.timers
+        self.next_seq = engine.clock.next_seq
         self.enter = engine.enter
         self.next_id = engine.next_id
         self.walker = walker
@@ -170,8 +172,8 @@ class Redials(Behaviour):
         nxt = Call(self.next_id(), call.ctype, t, call.handle, call.acw, call.patience)
         nxt.caller = call.caller if call.caller >= 0 else call.id
         nxt.attempt = call.attempt + 1
-        if self.walker is None:
-            self.timer(t, self.enter, nxt)
+        if self.walker is None:  # Clock.timer(t, enter, nxt), written out
+            heappush(self.timers, (t, self.next_seq(), self.enter, nxt))
             return
         outcome, q, ivr_time = self.walker.walk(nxt.ctype)
         if q < 0:
@@ -179,7 +181,7 @@ class Redials(Behaviour):
             return
         nxt.ivr_time = ivr_time
         nxt.queue = q
-        self.timer(t + ivr_time, self.enter, nxt)
+        heappush(self.timers, (t + ivr_time, self.next_seq(), self.enter, nxt))
 
 
 class CallBacks(Behaviour):
