@@ -59,7 +59,8 @@ class Abandonment:
         self.total = 0
         """Callers waiting in all queues: exact in eager mode only."""
         self.queues: list[Queue] = []
-        """The model's queues, by index (eager mode keeps their ``n_waiting`` exact)."""
+        """The model's queues, by index (set by the model; eager mode keeps their
+        ``n_waiting`` exact)."""
         self.on_lost: Callable[[Call], None] | None = None
         """Called after a hang-up is recorded (redials), or None."""
 
@@ -96,20 +97,17 @@ class EagerAbandonment(Abandonment):
         As for :class:`Abandonment`.
     clock
         Runs the hang-up timers.
-    queues
-        The model's queues, by index.
     """
 
     __slots__ = ("_due", "_next_seq", "_timers")
 
     eager = True
 
-    def __init__(self, short_abandon: float, record: Callable[[Call], None], clock: Clock,
-                 queues: list[Queue]) -> None:
+    def __init__(self, short_abandon: float, record: Callable[[Call], None],
+                 clock: Clock) -> None:
         super().__init__(short_abandon, record)
         self._timers = clock.timers
         self._next_seq = clock.next_seq
-        self.queues = queues
         self._due = self.due
 
     def wait(self, call: Call, queue: Queue) -> None:

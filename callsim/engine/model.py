@@ -83,11 +83,10 @@ class Model:
         self.eager = (cs.capacity is not None
                       or any(ct.queue_capacity is not None for ct in cs.call_types)
                       or redial or cs.callback_pool >= 0 or Announcements.active(cs))
-        ab = (EagerAbandonment(cs.short_abandon, self.record, self.clock, [])
+        ab = (EagerAbandonment(cs.short_abandon, self.record, self.clock)
               if self.eager else Abandonment(cs.short_abandon, self.record))
         self.queues, self.pools = build_routing(cs, ab.hang_up)
-        if isinstance(ab, EagerAbandonment):
-            ab.queues = self.queues
+        ab.queues = self.queues
         self.abandonment = ab
         self._take = ab.take
         self._ab_wait = ab.wait if ab.eager else None
