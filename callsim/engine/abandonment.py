@@ -49,11 +49,11 @@ class Abandonment:
         Records a finished call.
     """
 
-    __slots__ = ("on_lost", "queues", "record", "short", "total")
-
-    eager = False
+    __slots__ = ("eager", "on_lost", "queues", "record", "short", "total")
 
     def __init__(self, short_abandon: float, record: Callable[[Call], None]) -> None:
+        self.eager = isinstance(self, EagerAbandonment)
+        """Hang-up timers and exact counts (a slot: read on every hang-up)."""
         self.short = short_abandon
         self.record = record
         self.total = 0
@@ -100,8 +100,6 @@ class EagerAbandonment(Abandonment):
     """
 
     __slots__ = ("_due", "_next_seq", "_timers")
-
-    eager = True
 
     def __init__(self, short_abandon: float, record: Callable[[Call], None],
                  clock: Clock) -> None:

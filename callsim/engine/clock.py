@@ -38,7 +38,9 @@ class Wake(Event):
     events of one kind: SimPy only reads it. Create them with :attr:`Clock.at`.
     """
 
-    _ok = True  # SimPy's step checks it: a Wake never fails
+    _ok: bool
+    """SimPy's step checks it: always True (set per instance, which reads faster in
+    CPython 3.11 than a class attribute)."""
     arg: Any
     """The handler's argument (e.g. ``(pool, agent)`` for an agent release)."""
 
@@ -58,6 +60,7 @@ def _wake_kind(heap: list[Any], eid: Any) -> Schedule:
 
         def __init__(self, t: float, handlers: list[Handler], arg: Any) -> None:
             self.callbacks = handlers
+            self._ok = True
             self.arg = arg
             heappush(heap, (t, NORMAL, next(eid), self))
 
