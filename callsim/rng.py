@@ -35,6 +35,7 @@ STREAM_ID: dict[str, int] = {
     "callback": 12,
     "absence": 13,
     "prompt": 14,
+    "balk": 15,
 }
 
 

@@ -45,6 +45,8 @@ class CompiledCallType:
     transfer_to: int = -1
     transfer_share: float = 0.0
     transfer_out_time: d.Distribution = d.Deterministic(30.0)  # noqa: RUF009 (frozen)
+    announce: tuple[str, tuple[tuple[float, float], ...]] | None = None
+    """(mode, balk points (announced value, probability)) of the queue announcement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +59,15 @@ class CompiledPool:
     headcounts: tuple[int, ...]
     """The schedule as planned (no absence, no shrinkage)."""
     pieces: tuple[Piece, ...] = ()
-    priority_policy: bool = False
-    """Free agents pick by call-type priority (else by longest weighted wait)."""
+    policy: str = "longest_wait"
+    """How free agents pick a call: the ``pools.<name>.policy`` name (see
+    :data:`callsim.engine.routing.POLICIES`)."""
     reserve: tuple[tuple[int, int], ...] = ()
     """(call type, idle agents kept for it)."""
     shrinkage: float = 0.0
     absenteeism: float = 0.0
+    handle_factor: tuple[tuple[int, float], ...] = ()
+    """(call type, talk-time factor) of the secondary skills whose factor is not 1."""
 
     def realised(self, absent_draw: Callable[[int, int], int] | None
                  ) -> tuple[tuple[float, ...], tuple[int, ...]]:
@@ -189,6 +194,9 @@ def _compile(sc: Scenario) -> CompiledScenario:
             transfer_share=cfg.transfer_share,
             transfer_out_time=build_distribution(cfg.transfer_out_time, base,
                                                  f"{where}.transfer_out_time"),
+            announce=((cfg.announce.mode, tuple((float(x), float(p))
+                                                for x, p in cfg.announce.balk))
+                      if cfg.announce is not None else None),
         ))
     pools: list[CompiledPool] = []
     pindex = {p: i for i, p in enumerate(sc.pools)}
@@ -197,9 +205,10 @@ def _compile(sc: Scenario) -> CompiledScenario:
         times, counts = change_points(pieces)
         pools.append(CompiledPool(
             pname, tuple(index[s] for s in pcfg.skills), times, counts, tuple(pieces),
-            priority_policy=pcfg.policy == "priority",
+            policy=pcfg.policy,
             reserve=tuple((index[k], v) for k, v in (pcfg.reserve or {}).items()),
             shrinkage=pcfg.shrinkage, absenteeism=pcfg.absenteeism,
+            handle_factor=_handle_factors(pcfg.skills, pcfg.secondary_handle_factor, index),
         ))
     routing = tuple(tuple(pindex[p] for p in sc.routing_for(n)) for n in names)
     overflow = tuple(tuple(after for _, after in sc.route_steps(n)) for n in names)
@@ -242,6 +251,13 @@ def _compile(sc: Scenario) -> CompiledScenario:
         **_behaviour(sc, base, pindex),
         source=sc,
     )
+
+
+def _handle_factors(skills: list[str], factor: float | dict[str, float],
+                    index: dict[str, int]) -> tuple[tuple[int, float], ...]:
+    """(call type, factor) of a pool's secondary skills whose talk-time factor is not 1."""
+    given = factor if isinstance(factor, dict) else dict.fromkeys(skills[1:], factor)
+    return tuple((index[k], float(f)) for k, f in given.items() if f != 1.0)
 
 
 def _behaviour(sc: Scenario, base: Path, pindex: dict[str, int]) -> dict[str, Any]:

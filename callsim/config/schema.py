@@ -16,11 +16,13 @@ clock times are ``"HH:MM"`` and may run past 24:00 only as a shift end (``"25:00
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    BeforeValidator,
     Field,
     PrivateAttr,
     field_validator,
@@ -193,6 +195,30 @@ class Arrivals(RateProfile):
 # --------------------------------------------------------------------- call types
 
 
+class AnnounceCfg(Strict):
+    """A queue announcement to callers who must wait, and how many hang up on hearing it."""
+
+    mode: Literal["expected_wait", "position"] = "expected_wait"
+    """What a caller is told on joining the queue: the expected wait (seconds: position ×
+    the call type's mean handle time and after-call work ÷ the agents present in the
+    pools that see the queue at once), or the position (1 = next)."""
+    balk: list[tuple[Duration, Probability]] = Field(min_length=1)
+    """Points ``[announced value, probability of hanging up at once]``: linear in
+    between, constant before the first and after the last. Values increase (seconds or
+    durations for ``expected_wait``, callers for ``position``); probabilities never fall."""
+
+    @model_validator(mode="after")
+    def _rising(self) -> AnnounceCfg:
+        xs = [x for x, _ in self.balk]
+        ps = [p for _, p in self.balk]
+        if any(b <= a for a, b in itertools.pairwise(xs)):
+            raise ValueError(f"balk: the announced values must increase (got {xs})")
+        if any(b < a for a, b in itertools.pairwise(ps)):
+            raise ValueError(f"balk: the probability may not fall as the announced value "
+                             f"rises (got {ps})")
+        return self
+
+
 class CallTypeCfg(Strict):
     """What a caller needs, and how long it takes."""
 
@@ -233,11 +259,34 @@ class CallTypeCfg(Strict):
     transfer_share: Probability = 0.0
     """Share of answered calls put through to ``transfer_to`` (agent time as for
     ``transfer_out_time``)."""
+    announce: AnnounceCfg | None = None
+    """Tell callers who must wait in this call type's queue their expected wait or
+    position; some hang up at once (outcome ``balked``). null = no announcement."""
     description: str = ""
     """Free text."""
 
 
 # -------------------------------------------------------------------- agent pools
+
+
+def _handle_factor(value: Any) -> Any:
+    """``pools.<name>.secondary_handle_factor``: a factor > 0, or ``{skill: factor}``
+    (checked here so that a bad value gives one message, not one per union branch)."""
+    def bad(f: Any) -> bool:
+        return isinstance(f, bool) or not isinstance(f, int | float) or not 0 < f < math.inf
+
+    if isinstance(value, dict):
+        for k, f in value.items():
+            if bad(f):
+                raise ValueError(f"{k}: a talk-time factor must be a number greater than 0 "
+                                 f"(got {f!r})")
+    elif bad(value):
+        raise ValueError("give a talk-time factor greater than 0, or {skill: factor}")
+    return value
+
+
+HandleFactor = Annotated[Float | dict[Name, Float], BeforeValidator(_handle_factor)]
+"""A factor on talk time (``pools.<name>.secondary_handle_factor``)."""
 
 
 class Shift(Strict):
@@ -312,8 +361,24 @@ class PoolCfg(Strict):
     absenteeism: Probability = 0.0
     """Probability that each scheduled agent is absent for the day (random per
     replication and day)."""
+    secondary_handle_factor: HandleFactor = 1.0
+    """Talk time of these agents on their secondary skills (every skill after the first)
+    relative to the call type's ``handle_time``: one factor for all of them (``1.15``:
+    15 % slower), or ``{skill: factor}`` for some (the others 1). 1 = no difference."""
     description: str = ""
     """Free text."""
+
+    @model_validator(mode="after")
+    def _secondary_skills(self) -> PoolCfg:
+        f = self.secondary_handle_factor
+        if isinstance(f, dict):
+            wrong = [k for k in f if k not in self.skills[1:]]
+            if wrong:
+                raise ValueError(
+                    f"secondary_handle_factor: {', '.join(wrong)} not a secondary skill of "
+                    f"this pool; allowed: {', '.join(self.skills[1:]) or 'none'} (the skills "
+                    "after the first)")
+        return self
 
 
 # ------------------------------------------------------------------ queue and KPIs

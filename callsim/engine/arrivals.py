@@ -1,8 +1,8 @@
 """Arrival processes: exact sampling of piecewise-constant Poisson arrivals.
 
 Owns turning rate profiles into arrival times and call types for one block of
-simulation time, from the replication's streams. Imports :mod:`callsim.rng` and
-:mod:`callsim.compiled`; never the model.
+simulation time, from the replication's streams. Imports :mod:`callsim.rng`,
+:mod:`callsim.errors` and :mod:`callsim.compiled`; never the model.
 
 Sampling is exact for a piecewise-constant rate: in each piece the number of
 arrivals is Poisson(rate × length) and, given the number, the times are
@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from callsim.compiled import DAY, CompiledScenario, PiecewiseRate
+from callsim.errors import ModelError
 from callsim.rng import Streams
 
 
@@ -70,7 +71,9 @@ def sample_block(
         kinds = np.concatenate(parts_k)
         order = np.argsort(times, kind="stable")
         return times[order], kinds[order]
-    assert cs.arrivals_total is not None and cs.mix is not None
+    if cs.arrivals_total is None or cs.mix is None:
+        raise ModelError(f"{cs.name}: the compiled scenario has neither per-call-type "
+                         "arrivals nor a total rate with a mix")
     times = sample_piecewise(cs.arrivals_total, a, b, factor, streams.get("arrivals"))
     kinds = streams.get("mix").choice(len(cs.mix), size=times.size, p=np.asarray(cs.mix))
     return times, kinds.astype(np.int64)

@@ -2,8 +2,9 @@
 
 Owns the menu semantics at run time: prompts, decisions, wrong keys, timeouts with
 repeats, hang-ups, self-service exits and disconnects. Imports
-:mod:`callsim.compiled.menu`, :mod:`callsim.engine.draws`, :mod:`callsim.distributions`
-and :mod:`callsim.rng`; the model calls :meth:`MenuWalker.walk` once per caller.
+:mod:`callsim.compiled.menu`, :mod:`callsim.engine.call` (outcome codes),
+:mod:`callsim.engine.draws`, :mod:`callsim.distributions` and :mod:`callsim.rng`; the
+model calls :meth:`MenuWalker.walk` once per caller.
 
 A caller arrives with an *intent* (a call type). At each node the prompt plays
 (hang-up hazard per second while it plays), then the caller may hang up (per-node
@@ -22,11 +23,15 @@ from __future__ import annotations
 
 from callsim import distributions as d
 from callsim.compiled.menu import GOTO, QUEUE, SELF, CompiledIvr
+from callsim.engine.call import NO_OUTCOME, Outcome
 from callsim.engine.draws import Draws
 from callsim.rng import Streams
 
-#: walk results
-TO_QUEUE, HANGUP, SELF_SERVED, DISCONNECTED = 0, 1, 2, 3
+# walk results: the caller's outcome, or NO_OUTCOME on reaching a queue (plain ints)
+_TO_QUEUE = NO_OUTCOME
+_HANGUP = int(Outcome.IVR_HANGUP)
+_SELF_SERVED = int(Outcome.SELF_SERVED)
+_DISCONNECTED = int(Outcome.DISCONNECTED)
 MAX_VISITS = 50  # a caller bounced around this many nodes is disconnected
 
 
@@ -38,31 +43,31 @@ class MenuWalker:
     """
 
     def __init__(self, ivr: CompiledIvr, streams: Streams) -> None:
-        self.nodes = ivr.nodes
-        self.u_choice = Draws(streams.get("menu_choice"))
-        self.u_error = Draws(streams.get("menu_error"))
-        self.u_hang = Draws(streams.get("ivr_hangup"))
-        self.prompts = [Draws(streams.get("prompt", n.name), n.prompt) for n in ivr.nodes]
-        self.decisions = [
+        self._choice = Draws(streams.get("menu_choice")).next
+        self._error = Draws(streams.get("menu_error")).next
+        self._hang = Draws(streams.get("ivr_hangup")).next
+        self._exp = Draws(streams.get("ivr_hangup", "hazard"), d.Exponential(1.0)).next
+        prompts = [Draws(streams.get("prompt", n.name), n.prompt) for n in ivr.nodes]
+        decisions = [
             Draws(streams.get("prompt", n.name + "/decision"), n.decision)
             if n.decision is not None else None for n in ivr.nodes
         ]
-        self.exp = Draws(streams.get("ivr_hangup", "hazard"), d.Exponential(1.0))
-        self._choice = self.u_choice.next
-        self._error = self.u_error.next
-        self._hang = self.u_hang.next
-        self._exp = self.exp.next
         # per node, everything the walk reads, as one tuple (no attribute look-ups)
         self._plans = [
-            (self.prompts[i].next, n.hazard, n.hangup,
+            (prompts[i].next, n.hazard, n.hangup,
              dec.next if dec is not None else None, n.timeout_rate,
              n.timeout_rate + n.error_rate, n.max_repeats, n.on_timeout, n.wrong,
              n.self_option, n.correct, n.correct_cw, n.actions)
-            for i, (n, dec) in enumerate(zip(ivr.nodes, self.decisions, strict=True))
+            for i, (n, dec) in enumerate(zip(ivr.nodes, decisions, strict=True))
         ]
 
     def walk(self, intent: int) -> tuple[int, int, float]:
-        """One caller's path: (result, queue index or -1, time spent in the IVR)."""
+        """One caller's path: (outcome, queue, time spent in the IVR).
+
+        The outcome is an :class:`~callsim.engine.call.Outcome` value (``IVR_HANGUP``,
+        ``SELF_SERVED`` or ``DISCONNECTED``) with queue -1 for a caller who leaves in the
+        menu, and ``NO_OUTCOME`` with the queue's index for one who reaches a queue.
+        """
         plans = self._plans
         choice = self._choice
         node_i = 0
@@ -75,10 +80,10 @@ class MenuWalker:
             if hazard > 0.0:
                 th = self._exp() / hazard
                 if th < length:
-                    return HANGUP, -1, t + th
+                    return _HANGUP, -1, t + th
             t += length
             if hangup > 0.0 and self._hang() < hangup:
-                return HANGUP, -1, t
+                return _HANGUP, -1, t
             if decision is not None:
                 t += decision()
             u = self._error()
@@ -109,12 +114,12 @@ class MenuWalker:
                         opt = int(choice() * len(actions))
                 kind, target = actions[opt]
             if kind == QUEUE:
-                return TO_QUEUE, target, t
+                return _TO_QUEUE, target, t
             if kind == GOTO:
                 node_i = target
                 repeats = 0
                 continue
             if kind == SELF:
-                return SELF_SERVED, -1, t
-            return DISCONNECTED, -1, t
-        return DISCONNECTED, -1, t
+                return _SELF_SERVED, -1, t
+            return _DISCONNECTED, -1, t
+        return _DISCONNECTED, -1, t

@@ -3,13 +3,13 @@
 Owns the :class:`Recorder` that the model hands every finished call to, the layout of
 the tallies (:data:`COLUMNS`), the wait histogram bins, and the time-weighted areas
 (waiting calls, busy and staffed agents). It computes no KPI: :mod:`callsim.results`
-turns :class:`Tallies` into KPIs and tables. Imports :mod:`callsim.compiled` and
-:mod:`callsim.engine.call`.
+turns :class:`Tallies` into KPIs and tables. Imports :mod:`callsim.compiled`,
+:mod:`callsim.engine.call` and :mod:`callsim.errors`.
 
 Memory does not grow with the number of calls unless per-call records are asked
 for: calls are buffered and folded into fixed-size tallies (counts per call type and
-interval, time-weighted areas, fixed-bin wait histograms) every 16,384 calls and at
-the end of every simulated day.
+interval, time-weighted areas, fixed-bin wait histograms) every :data:`FLUSH_EVERY`
+arrivals and at the end of every simulated day (the model calls :meth:`Recorder.flush`).
 
 Calls count in the measured tallies when they arrive in ``[warmup, horizon)``.
 """
@@ -23,23 +23,53 @@ from typing import Any
 import numpy as np
 
 from callsim.compiled import CompiledScenario
-from callsim.engine.call import (
-    ABANDONED,
-    ANSWERED,
-    BLOCKED,
-    CALLBACK,
-    CALLBACK_OPEN,
-    N_OUT,
-    UNFINISHED,
-)
+from callsim.engine.call import N_OUT, Outcome, Transfer
+from callsim.errors import ModelError
+
+#: The model folds buffered calls after this many arrivals (a power of two: it tests
+#: ``arrivals & (FLUSH_EVERY - 1)``).
+FLUSH_EVERY = 1 << 14
 
 #: wait histogram edges: 0.25 s bins to one hour, then 200 geometric bins to ~11.6 days
 WAIT_EDGES = np.concatenate([np.arange(0.0, 3600.0, 0.25), np.geomspace(3600.0, 1e6, 201)])
 
-# per-type counters (columns of the `tally` matrix)
-(_C_ARR, _C_WAITED, _C_SUMW_ANS, _C_SUMW_OFF, _C_IVR, _C_MIS, _C_XFER, _C_CALLERS,
- _C_REDIAL_OFF, _C_CB_OFFERED, _C_CB_DELAY, _C_XOUT, _C_REFER, _C_XIN, _C_LEGS) = range(15)
-_C_OUT = 15  # then N_OUT outcome counters, then one 'within t' counter per SL threshold
+#: The counters of a tally row (per call type, or per call type and interval), by name;
+#: after them come one counter per :class:`~callsim.engine.call.Outcome` (from
+#: ``_C_OUT``), then one "answered within t" counter per service-level threshold.
+COLUMNS: tuple[str, ...] = (
+    "arrivals",  # calls, internal legs excluded
+    "waited",  # offered calls that waited at all
+    "sum_wait_answered",
+    "sum_wait_offered",
+    "sum_ivr_time",
+    "misrouted",  # reached a queue their intent's right keys do not lead to
+    "transferred",  # misrouted callers an agent transferred
+    "callers",  # first attempts, internal legs excluded
+    "redials_offered",  # offered calls that are not a first attempt
+    "call_backs_offered",
+    "sum_call_back_delay",  # from leaving the queue to the call-back, of those made
+    "transferred_out",  # answered, then handed to an official outside
+    "referred",  # answered, then given a phone number
+    "transferred_internal",  # answered, then put through to another queue
+    "internal_legs",  # calls the centre put through from another queue
+)
+#: Column index by name (outcome counters: ``_C_OUT + Outcome``).
+COLUMN: dict[str, int] = {name: j for j, name in enumerate(COLUMNS)}
+_C_ARR = COLUMN["arrivals"]
+_C_WAITED = COLUMN["waited"]
+_C_SUMW_ANS = COLUMN["sum_wait_answered"]
+_C_SUMW_OFF = COLUMN["sum_wait_offered"]
+_C_IVR = COLUMN["sum_ivr_time"]
+_C_MIS = COLUMN["misrouted"]
+_C_XFER = COLUMN["transferred"]
+_C_CALLERS = COLUMN["callers"]  # results read callers .. internal_legs as one slice
+_C_OUT = len(COLUMNS)
+
+#: Outcomes of calls *offered* to a queue: they reached it and were neither cut off
+#: (blocked) nor short abandons. Their waits count in the wait KPIs (a balk's is 0).
+OFFERED = np.array([Outcome.ANSWERED, Outcome.ABANDONED, Outcome.UNFINISHED,
+                    Outcome.CALL_BACK, Outcome.CALL_BACK_OPEN, Outcome.BALKED],
+                   dtype=np.int64)
 
 
 def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -164,14 +194,17 @@ class Recorder:
         attempt = np.array([c.attempt for c in calls], dtype=i64)
         caller = np.array([c.caller for c in calls], dtype=i64)
         caller = np.where(caller < 0, cid, caller)
-        cb_off = np.array([c.cb_offered for c in calls], dtype=bool)
-        xout = np.array([c.xfer_out for c in calls], dtype=i64)
+        cb_off = np.array([c.call_back_offered for c in calls], dtype=bool)
+        xout = np.array([c.transfer for c in calls], dtype=i64)
         internal = np.array([c.internal for c in calls], dtype=bool)
         mis_idx = [i for i, c in enumerate(calls) if c.mis is not None]
         mis = np.array([calls[i].mis for i in mis_idx], dtype=float).reshape(-1, 5)
         calls.clear()
         if np.any(outcome < 0):
-            raise AssertionError("a call was recorded before its outcome was known")
+            bad = cid[outcome < 0]
+            raise ModelError(f"{bad.size} call(s) recorded before their outcome was known "
+                             f"(call ids {bad[:10].tolist()}, outcome codes "
+                             f"{outcome[outcome < 0][:10].tolist()})")
         self._fold(cid, ctype, queue, arrival, queued, answered_at, ended, busy_end,
                    outcome, pool, ivr, prior, np.asarray(mis_idx, dtype=np.int64), mis,
                    attempt, cb_off, xout, internal)
@@ -182,8 +215,8 @@ class Recorder:
                 "outcome": outcome, "pool": pool, "ivr_time": ivr, "prior_wait": prior,
                 "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
                 "caller": caller, "attempt": attempt, "callback_offered": cb_off,
-                "transferred_out": xout == 1, "referred": xout == 2,
-                "transferred_internal": xout == 3, "internal": internal,
+                "transferred_out": xout == Transfer.OUT, "referred": xout == Transfer.REFERRAL,
+                "transferred_internal": xout == Transfer.INTERNAL, "internal": internal,
             })
 
     def _fold(self, cid: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
@@ -197,26 +230,35 @@ class Recorder:
         self.n_recorded += cid.size
         self.id_sum += int(cid.sum())
         self.id_sq += int((cid * cid).sum())
-        is_ans = outcome == ANSWERED
+        is_ans = outcome == Outcome.ANSWERED
         left_queue = np.where(is_ans, answered_at, ended)
         wait = prior + left_queue - queued  # nan for calls that never queued
-        offered = ((outcome == ANSWERED) | (outcome == ABANDONED) | (outcome == UNFINISHED)
-                   | (outcome == CALLBACK) | (outcome == CALLBACK_OPEN))
-        is_cb = outcome == CALLBACK
+        offered = np.isin(outcome, OFFERED)
+        is_cb = outcome == Outcome.CALL_BACK
         wait_off = np.where(offered, wait, 0.0)
         wait_ans = np.where(is_ans, wait, 0.0)
         waited = offered & (wait > 0)
         transferred = np.zeros(cid.size)
         transferred[mis_idx] = 1.0
         misrouted = _misrouted(self.right, ctype, queue, mis_idx).astype(float)
-        cols = [
-            (~internal).astype(float), waited.astype(float), wait_ans, wait_off, ivr, misrouted,
-            transferred, ((attempt == 1) & ~internal).astype(float),
-            (offered & (attempt > 1)).astype(float),
-            cb_off.astype(float), np.where(is_cb, answered_at - ended, 0.0),
-            ((xout == 1) & is_ans).astype(float), ((xout == 2) & is_ans).astype(float),
-            ((xout == 3) & is_ans).astype(float), internal.astype(float),
-        ]
+        named = {
+            "arrivals": (~internal).astype(float),
+            "waited": waited.astype(float),
+            "sum_wait_answered": wait_ans,
+            "sum_wait_offered": wait_off,
+            "sum_ivr_time": ivr,
+            "misrouted": misrouted,
+            "transferred": transferred,
+            "callers": ((attempt == 1) & ~internal).astype(float),
+            "redials_offered": (offered & (attempt > 1)).astype(float),
+            "call_backs_offered": cb_off.astype(float),
+            "sum_call_back_delay": np.where(is_cb, answered_at - ended, 0.0),
+            "transferred_out": ((xout == Transfer.OUT) & is_ans).astype(float),
+            "referred": ((xout == Transfer.REFERRAL) & is_ans).astype(float),
+            "transferred_internal": ((xout == Transfer.INTERNAL) & is_ans).astype(float),
+            "internal_legs": internal.astype(float),
+        }
+        cols = [named[c] for c in COLUMNS]
         cols += [(outcome == o).astype(float) for o in range(N_OUT)]
         cols += [(is_ans & (wait <= t)).astype(float) for t in self.thresholds]
         measured = (arrival >= cs.warmup) & (arrival < cs.horizon)
@@ -239,7 +281,7 @@ class Recorder:
         self.pool_answered += np.bincount(pool[m_ans], minlength=P)
         self.pool_sumw += np.bincount(pool[m_ans], weights=wait[m_ans], minlength=P)
         # time-weighted areas (all calls)
-        queued_mask = ~np.isnan(queued) & (outcome != BLOCKED)
+        queued_mask = ~np.isnan(queued) & (outcome != Outcome.BLOCKED)
         for k in range(K):
             sel = queued_mask & (queue == k)
             if sel.any():
@@ -275,11 +317,14 @@ class Recorder:
         """
         self.flush()
         cs = self.cs
-        if self.n_recorded != n_created or self.id_sum != n_created * (n_created - 1) // 2 \
-                or self.id_sq != (n_created - 1) * n_created * (2 * n_created - 1) // 6:
-            raise AssertionError(
-                f"call conservation violated: {n_created} calls created, "
-                f"{self.n_recorded} recorded (each call must end in exactly one outcome)"
+        id_sum = n_created * (n_created - 1) // 2
+        id_sq = (n_created - 1) * n_created * (2 * n_created - 1) // 6
+        if self.n_recorded != n_created or self.id_sum != id_sum or self.id_sq != id_sq:
+            raise ModelError(
+                f"call conservation violated: {n_created} calls created (ids 0..{n_created - 1}),"
+                f" {self.n_recorded} recorded; sum of recorded ids {self.id_sum} (expected "
+                f"{id_sum}), sum of their squares {self.id_sq} (expected {id_sq}): each call "
+                "must be recorded exactly once"
             )
         staffed = np.zeros(len(cs.pools))
         staffed_int = np.zeros((len(cs.pools), self.n_int))

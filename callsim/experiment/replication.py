@@ -49,10 +49,7 @@ def run_replication(cs: CompiledScenario, seed: int, replication: int,
     if record_calls:  # the size guard (config room); compiling checked the rest
         check_size(cs, record_calls=True, allow_large=allow_large)
     recorder = Recorder(cs, record_calls)
-    model = Model(cs, Streams(seed, replication), recorder)
-    model.run()
-    tallies = recorder.finish([p.present_log for p in model.pools], model.n_created,
-                              model.env.now)
+    tallies = Model(cs, Streams(seed, replication), recorder).run()
     res = replication_result(cs, tallies)
     res.meta.update(seed=seed, replication=replication, scenario=cs.name)
     return res

@@ -19,20 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from callsim.engine.call import (
-    ABANDONED,
-    ANSWERED,
-    BLOCKED,
-    CALLBACK,
-    CALLBACK_OPEN,
-    DISCONNECTED,
-    IVR_HANGUP,
-    N_OUT,
-    OUTCOMES,
-    SELF_SERVED,
-    SHORT_ABANDON,
-    UNFINISHED,
-)
+from callsim.engine.call import N_OUT, OUTCOMES, Outcome
 from callsim.engine.recorder import (
     _C_ARR,
     _C_CALLERS,
@@ -180,49 +167,53 @@ class Counts:
 
     @cached_property
     def answered(self) -> Any:
-        return self._out(ANSWERED)
+        return self._out(Outcome.ANSWERED)
 
     @cached_property
     def abandoned(self) -> Any:
-        return self._out(ABANDONED)
+        return self._out(Outcome.ABANDONED)
 
     @cached_property
     def unfinished(self) -> Any:
-        return self._out(UNFINISHED)
+        return self._out(Outcome.UNFINISHED)
 
     @cached_property
     def callbacks_done(self) -> Any:
-        return self._out(CALLBACK)
+        return self._out(Outcome.CALL_BACK)
 
     @cached_property
     def callbacks_open(self) -> Any:
-        return self._out(CALLBACK_OPEN)
+        return self._out(Outcome.CALL_BACK_OPEN)
+
+    @cached_property
+    def balked(self) -> Any:
+        return self._out(Outcome.BALKED)
 
     @cached_property
     def offered(self) -> Any:
-        """Reached a queue, less blocked calls and short abandons."""
+        """Reached a queue, less blocked calls and short abandons (balks included)."""
         return (self.answered + self.abandoned + self.unfinished + self.callbacks_done
-                + self.callbacks_open)
+                + self.callbacks_open + self.balked)
 
     @property
     def blocked(self) -> Any:
-        return self.outcomes[BLOCKED]
+        return self.outcomes[Outcome.BLOCKED]
 
     @property
     def short_abandons(self) -> Any:
-        return self.outcomes[SHORT_ABANDON]
+        return self.outcomes[Outcome.SHORT_ABANDON]
 
     @property
     def ivr_hangups(self) -> Any:
-        return self.outcomes[IVR_HANGUP]
+        return self.outcomes[Outcome.IVR_HANGUP]
 
     @property
     def self_served(self) -> Any:
-        return self.outcomes[SELF_SERVED]
+        return self.outcomes[Outcome.SELF_SERVED]
 
     @property
     def disconnected(self) -> Any:
-        return self.outcomes[DISCONNECTED]
+        return self.outcomes[Outcome.DISCONNECTED]
 
     # ------------------------------------------------------------- raw columns
 

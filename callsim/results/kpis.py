@@ -14,6 +14,9 @@ Definitions (``offered`` = calls that reached a queue, less blocked calls and sh
 abandons; every ratio with a zero denominator is ``NaN``):
 
 - ``answer_rate`` = answered / offered; ``abandon_rate`` = abandoned / offered;
+- ``balked``: callers who hung up on hearing a queue announcement; they are offered
+  (they reached the queue and left unserved, so an announcement that drives callers
+  away cannot raise ``answer_rate``), with a wait of 0; ``balk_rate`` = balked / offered;
 - ``asa`` = mean wait of answered calls (s); ``mean_wait`` = mean wait of offered calls;
 - ``p_wait`` = share of offered calls that waited at all (wait > 0);
 - ``sl_<t>`` = answered within t s / answered; ``sla_<t>`` = answered within t s / offered;
@@ -144,6 +147,10 @@ KPIS: tuple[Kpi, ...] = (
        lambda c: ratio(c.answered, c.offered), brief=True),
     _k("abandon_rate", "abandon rate", "share", LOWER,
        lambda c: ratio(c.abandoned, c.offered)),
+    _k("balked", "balked on a queue announcement", "calls", LOWER, lambda c: c.balked,
+       optional=True, brief=True),
+    _k("balk_rate", "balk rate", "share", LOWER, lambda c: ratio(c.balked, c.offered),
+       optional=True),
     _k("caller_answer_rate", "share of callers eventually answered", "share", HIGHER,
        lambda c: ratio(c.answered, c.callers), shown=_nonzero("redials"), brief=True),
     _k("asa", "ASA, mean wait of answered calls", "seconds", LOWER,

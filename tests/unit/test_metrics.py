@@ -7,15 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from callsim.engine.call import (
-    ABANDONED,
-    ANSWERED,
-    BLOCKED,
-    N_OUT,
-    OUTCOMES,
-    SHORT_ABANDON,
-    UNFINISHED,
-)
+from callsim.engine.call import N_OUT, OUTCOMES, Outcome
 from callsim.engine.recorder import WAIT_EDGES, area_by_bins, wait_bins
 from callsim.results.kpis import hist_quantile, kpis_from_counts
 
@@ -122,11 +114,11 @@ def test_hist_quantile_single_value() -> None:
 
 def test_kpis_from_counts_definitions() -> None:
     outcomes = np.zeros(N_OUT)
-    outcomes[ANSWERED] = 80
-    outcomes[ABANDONED] = 15
-    outcomes[UNFINISHED] = 5
-    outcomes[BLOCKED] = 7
-    outcomes[SHORT_ABANDON] = 3
+    outcomes[Outcome.ANSWERED] = 80
+    outcomes[Outcome.ABANDONED] = 15
+    outcomes[Outcome.UNFINISHED] = 5
+    outcomes[Outcome.BLOCKED] = 7
+    outcomes[Outcome.SHORT_ABANDON] = 3
     k = kpis_from_counts(arrivals=110, outcomes=outcomes, waited=40, sum_wait_ans=800.0,
                          sum_wait_off=1500.0, within=np.array([60.0, 70.0]),
                          thresholds=(20.0, 2.5))
@@ -153,9 +145,12 @@ def test_kpis_from_counts_no_calls_gives_nan_not_error() -> None:
 
 
 def test_outcome_codes() -> None:
-    assert OUTCOMES[ANSWERED] == "answered"
-    assert OUTCOMES[ABANDONED] == "abandoned"
-    assert OUTCOMES[BLOCKED] == "blocked"
-    assert OUTCOMES[SHORT_ABANDON] == "short_abandon"
-    assert OUTCOMES[UNFINISHED] == "unfinished"
-    assert len(set(OUTCOMES)) == N_OUT
+    assert OUTCOMES[Outcome.ANSWERED] == "answered"
+    assert OUTCOMES[Outcome.ABANDONED] == "abandoned"
+    assert OUTCOMES[Outcome.BLOCKED] == "blocked"
+    assert OUTCOMES[Outcome.SHORT_ABANDON] == "short_abandon"
+    assert OUTCOMES[Outcome.UNFINISHED] == "unfinished"
+    assert OUTCOMES[Outcome.CALL_BACK] == "callback"  # the published name
+    assert OUTCOMES[Outcome.CALL_BACK_OPEN] == "callback_open"
+    assert len(set(OUTCOMES)) == N_OUT == len(Outcome)
+    assert [int(o) for o in Outcome] == list(range(N_OUT))  # codes are tally columns
