@@ -69,25 +69,30 @@ class Transfer(IntEnum):
 class Call:
     """One call (one attempt of a caller): what it brings and what happens to it.
 
-    Attributes that few calls change (misroutes, redials, call-backs, transfers) are
-    class-level defaults, set on the instance only when they differ: a call costs
-    fewer writes on the hot path. ``outcome`` and ``transfer`` hold the plain ``int``
-    values of :class:`Outcome` and :class:`Transfer` (the recorder turns lists of them
-    into arrays about three times faster than lists of enum members).
+    Every attribute is a slot, set in ``__init__`` (CPython 3.11 specialises slot reads
+    and writes, not class-level defaults read through an instance); the instance keeps
+    a ``__dict__`` for attributes a behaviour adds. ``outcome`` and ``transfer`` hold the
+    plain ``int`` values of :class:`Outcome` and :class:`Transfer` (the recorder turns
+    lists of them into arrays about three times faster than lists of enum members).
     """
 
     __slots__ = (
-        "__dict__", "acw", "answered_at", "arrival", "busy_end", "ctype", "deadline",
-        "ended_at", "handle", "id", "ivr_time", "outcome", "patience", "pool", "queue",
-        "queued_at", "since", "waiting",
+        "__dict__", "acw", "answered_at", "arrival", "attempt", "busy_end",
+        "call_back_offered", "caller", "ctype", "deadline", "ended_at", "handle", "id",
+        "internal", "ivr_time", "mis", "outcome", "patience", "pool", "prior_wait", "queue",
+        "queued_at", "since", "transfer", "waiting",
     )
-    prior_wait = 0.0  # wait in a wrong queue before a transfer
-    caller = -1  # the caller's first call id; -1: this call is the first
-    attempt = 1
-    call_back_offered = False
-    transfer = 0  # a Transfer value
-    internal = False  # a leg the centre put through from another queue
-    mis: tuple[int, float, float, int, float] | None = None
+    prior_wait: float
+    """Wait in a wrong queue before a transfer."""
+    caller: int
+    """The caller's first call id; -1: this call is the first."""
+    attempt: int
+    call_back_offered: bool
+    transfer: int
+    """A :class:`Transfer` value."""
+    internal: bool
+    """A leg the centre put through from another queue."""
+    mis: tuple[int, float, float, int, float] | None
     """(wrong queue, queued at, answered at, pool, agent free at) of a misroute."""
 
     def __init__(self, id: int, ctype: int, arrival: float, handle: float, acw: float,
@@ -109,3 +114,10 @@ class Call:
         self.ivr_time = 0.0
         self.since = math.nan  # first queue entry: the key for longest-wait selection
         self.waiting = False  # in a queue's deque and still waiting
+        self.prior_wait = 0.0
+        self.caller = -1
+        self.attempt = 1
+        self.call_back_offered = False
+        self.transfer = 0
+        self.internal = False
+        self.mis = None

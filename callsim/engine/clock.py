@@ -11,7 +11,9 @@ an ``Environment.schedule`` call per event. The model schedules about one event 
 answered call (agent releases, transfers, overflow visibility, staffing changes), so a
 bare :class:`Wake` pushed straight onto SimPy's heap, run by ``Environment.step``, is
 cheaper. Handlers get the :class:`Wake` and read its :attr:`Wake.arg`; the time is
-:attr:`Clock.now`.
+:attr:`Clock.now`. An event that recurs for one owner (an agent's release: an agent has
+at most one call at a time) is an :class:`Alarm`, made once (:meth:`Clock.alarm`) and
+set again each time: no object per event.
 
 Three sources of work, in this order at equal times: engine events (heap order), then
 the next caller's queue entry, then own timers (time, then push order).
@@ -45,6 +47,23 @@ class Wake(Event):
     """The handler's argument (e.g. ``(pool, agent)`` for an agent release)."""
 
 
+class Alarm(Wake):
+    """A reusable :class:`Wake`: :meth:`set` schedules it, again once it has fired.
+
+    While it is scheduled its ``callbacks`` are its handlers; SimPy's step sets them to
+    None when it fires, so ``alarm.callbacks is None`` means "not scheduled" (an owner
+    that might need two at once makes a :class:`Wake` instead). Create them with
+    :meth:`Clock.alarm`.
+    """
+
+    handlers: list[Handler]
+    """What runs when it fires."""
+
+    def set(self, t: float) -> None:
+        """Schedule the alarm at absolute time *t* (it must not be scheduled already)."""
+        raise NotImplementedError  # the clock's own subclass pushes onto its heap
+
+
 class Schedule(Protocol):
     """:attr:`Clock.at`: ``at(t, handlers, arg)`` runs *handlers* at absolute time *t*."""
 
@@ -67,6 +86,25 @@ def _wake_kind(heap: list[Any], eid: Any) -> Schedule:
     return ScheduledWake
 
 
+def _alarm_kind(heap: list[Any], eid: Any) -> Callable[[list[Handler], Any], Alarm]:
+    """An :class:`Alarm` subclass whose :meth:`~Alarm.set` pushes onto *heap*."""
+
+    class ClockAlarm(Alarm):
+        __slots__ = ()
+
+        def __init__(self, handlers: list[Handler], arg: Any) -> None:
+            self.callbacks = None  # type: ignore[assignment]
+            self._ok = True
+            self.arg = arg
+            self.handlers = handlers
+
+        def set(self, t: float) -> None:
+            self.callbacks = self.handlers
+            heappush(heap, (t, NORMAL, next(eid), self))
+
+    return ClockAlarm
+
+
 class Clock:
     """Simulation time and the schedule of one replication.
 
@@ -79,7 +117,7 @@ class Clock:
         whose ``arg`` is *arg* at absolute time *t* (``t >= now``).
     """
 
-    __slots__ = ("_env", "_heap", "at", "next_seq", "now", "timers")
+    __slots__ = ("_alarm", "_env", "_heap", "at", "next_seq", "now", "timers")
 
     def __init__(self) -> None:
         env = simpy.Environment()
@@ -91,6 +129,12 @@ class Clock:
         """Push order of the timers (ties at equal times run in push order)."""
         self.now = 0.0
         self.at: Schedule = _wake_kind(env._queue, env._eid)
+        self._alarm: Callable[[list[Handler], Any], Alarm] = _alarm_kind(env._queue, env._eid)
+
+    def alarm(self, handlers: list[Handler], arg: Any) -> Alarm:
+        """A new, unscheduled :class:`Alarm` that runs *handlers* with *arg* each time
+        it fires; ``alarm.set(t)`` schedules it. Same event order as :attr:`at`."""
+        return self._alarm(handlers, arg)
 
     def timer(self, t: float, fn: Callable[[Any, float], None], arg: Any) -> None:
         """Call ``fn(arg, t)`` at time *t*: a timer of the loop itself, cheaper than an

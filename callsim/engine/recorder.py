@@ -11,19 +11,26 @@ for: calls are buffered and folded into fixed-size tallies (counts per call type
 interval, time-weighted areas, fixed-bin wait histograms) every :data:`FLUSH_EVERY`
 arrivals and at the end of every simulated day (the model calls :meth:`Recorder.flush`).
 
+A call is read when it is recorded (:meth:`Recorder.add`): its fields are packed into
+a byte buffer at once, while the call and its numbers are still in the CPU's cache
+(reading them back from the call objects at the fold cost a cache miss per call and
+field: a fifth of a 120 day, more on a busy machine). So a call is recorded once its
+fate and every field in :data:`FIELDS` are final.
+
 Calls count in the measured tallies when they arrive in ``[warmup, horizon)``.
 """
 
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from callsim.compiled import CompiledScenario
-from callsim.engine.call import N_OUT, Outcome, Transfer
+from callsim.engine.call import N_OUT, Call, Outcome, Transfer
 from callsim.errors import ModelError
 
 #: The model folds buffered calls after this many arrivals (a power of two: it tests
@@ -63,13 +70,31 @@ _C_IVR = COLUMN["sum_ivr_time"]
 _C_MIS = COLUMN["misrouted"]
 _C_XFER = COLUMN["transferred"]
 _C_CALLERS = COLUMN["callers"]  # results read callers .. internal_legs as one slice
+_C_REDIALS = COLUMN["redials_offered"]
+_C_CB_OFF = COLUMN["call_backs_offered"]
+_C_CB_DELAY = COLUMN["sum_call_back_delay"]
+_C_XOUT = COLUMN["transferred_out"]
+_C_REF = COLUMN["referred"]
+_C_XINT = COLUMN["transferred_internal"]
+_C_LEGS = COLUMN["internal_legs"]
 _C_OUT = len(COLUMNS)
+_C_SL = _C_OUT + N_OUT  # "answered within t" counters, one per service-level threshold
 
 #: Outcomes of calls *offered* to a queue: they reached it and were neither cut off
 #: (blocked) nor short abandons. Their waits count in the wait KPIs (a balk's is 0).
 OFFERED = np.array([Outcome.ANSWERED, Outcome.ABANDONED, Outcome.UNFINISHED,
                     Outcome.CALL_BACK, Outcome.CALL_BACK_OPEN, Outcome.BALKED],
                    dtype=np.int64)
+
+
+#: What :meth:`Recorder.add` keeps of a call, in this order: ten whole numbers (64-bit),
+#: then seven times (doubles); ``Call.mis`` is kept apart (few calls have one).
+FIELDS: tuple[str, ...] = (
+    "id", "ctype", "queue", "outcome", "pool", "attempt", "transfer", "call_back_offered",
+    "internal", "caller", "arrival", "queued_at", "answered_at", "ended_at", "busy_end",
+    "ivr_time", "prior_wait")
+_ROW = struct.Struct("<10q7d")
+_ROW_DTYPE = np.dtype([("i", "<i8", (10,)), ("f", "<f8", (7,))])
 
 
 def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -79,6 +104,11 @@ def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.
     """
     if starts.size == 0:
         return np.zeros(edges.size - 1)
+    return np.diff(_cumulative_area(starts, ends, edges))
+
+
+def _cumulative_area(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``F(edges)`` of :func:`area_by_bins`, measured from ``edges[0]``."""
     ref = float(edges[0])
     s = np.sort(starts - ref)
     e = np.sort(ends - ref)
@@ -87,8 +117,8 @@ def area_by_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.
     ce = np.concatenate(([0.0], np.cumsum(e)))
     ns = np.searchsorted(s, x, side="right")
     ne = np.searchsorted(e, x, side="right")
-    f = (ns * x - cs[ns]) - (ne * x - ce[ne])
-    return np.diff(f)
+    f: np.ndarray = (ns * x - cs[ns]) - (ne * x - ce[ne])
+    return f
 
 
 def wait_bins(wait: np.ndarray) -> np.ndarray:
@@ -143,8 +173,11 @@ class Recorder:
     def __init__(self, cs: CompiledScenario, record_calls: bool = False) -> None:
         self.cs = cs
         self.record_calls = record_calls
-        self.buf: list[Any] = []
-        self.add = self.buf.append  # the model's hot path: a bound list.append
+        self._buf = bytearray()
+        """Recorded calls not yet folded: :data:`FIELDS` packed per call."""
+        self._pack = _ROW.pack
+        self._mis: list[tuple[int, tuple[int, float, float, int, float]]] = []
+        """(row in the buffer, ``Call.mis``) of the buffered misrouted calls."""
         K = len(cs.call_types)
         P = len(cs.pools)
         S = len(cs.service_levels)
@@ -152,6 +185,10 @@ class Recorder:
         self.edges = np.minimum(np.arange(self.n_int + 1) * cs.interval, cs.horizon)
         self.window = np.array([cs.warmup, cs.horizon])
         self.thresholds = np.asarray(cs.service_levels)
+        self._window_on_edges = bool(self.window[0] == self.edges[0]
+                                     and self.window[1] == self.edges[-1])
+        """The measurement window is the reporting intervals' span: the areas of both
+        come from one cumulative area."""
         self.right = (np.asarray(cs.ivr.right, dtype=bool) if cs.ivr is not None
                       else np.eye(K, dtype=bool))
         self.n_cols = _C_OUT + N_OUT + S
@@ -171,35 +208,33 @@ class Recorder:
 
     # ------------------------------------------------------------------ folding
 
+    def add(self, c: Call) -> None:
+        """Record call *c*: its fate and every field in :data:`FIELDS` are final."""
+        self._buf += self._pack(
+            c.id, c.ctype, c.queue, c.outcome, c.pool, c.attempt, c.transfer,
+            c.call_back_offered, c.internal, c.caller, c.arrival, c.queued_at, c.answered_at,
+            c.ended_at, c.busy_end, c.ivr_time, c.prior_wait)
+        if c.mis is not None:
+            self._mis.append((len(self._buf) // _ROW.size - 1, c.mis))
+
     def flush(self) -> None:
         """Fold the buffered calls into the tallies."""
-        calls = self.buf
-        n = len(calls)
+        buf = self._buf
+        n = len(buf) // _ROW.size
         if n == 0:
             return
-
-        i64 = np.int64
-        cid = np.array([c.id for c in calls], dtype=i64)
-        ctype = np.array([c.ctype for c in calls], dtype=i64)
-        queue = np.array([c.queue for c in calls], dtype=i64)
-        arrival = np.array([c.arrival for c in calls])
-        queued = np.array([c.queued_at for c in calls])
-        answered_at = np.array([c.answered_at for c in calls])
-        ended = np.array([c.ended_at for c in calls])
-        busy_end = np.array([c.busy_end for c in calls])
-        outcome = np.array([c.outcome for c in calls], dtype=i64)
-        pool = np.array([c.pool for c in calls], dtype=i64)
-        ivr = np.array([c.ivr_time for c in calls])
-        prior = np.array([c.prior_wait for c in calls])
-        attempt = np.array([c.attempt for c in calls], dtype=i64)
-        caller = np.array([c.caller for c in calls], dtype=i64)
-        caller = np.where(caller < 0, cid, caller)
-        cb_off = np.array([c.call_back_offered for c in calls], dtype=bool)
-        xout = np.array([c.transfer for c in calls], dtype=i64)
-        internal = np.array([c.internal for c in calls], dtype=bool)
-        mis_idx = [i for i, c in enumerate(calls) if c.mis is not None]
-        mis = np.array([calls[i].mis for i in mis_idx], dtype=float).reshape(-1, 5)
-        calls.clear()
+        rows = np.frombuffer(buf, dtype=_ROW_DTYPE, count=n)
+        ints = rows["i"].T.copy()
+        times = rows["f"].T.copy()
+        del rows  # releases the buffer, which can then be emptied
+        del buf[:]
+        cid, ctype, queue, outcome, pool, attempt, xout, cb_off, internal, caller = ints
+        cb_off = cb_off.astype(bool)
+        internal = internal.astype(bool)
+        arrival, queued, answered_at, ended, busy_end, ivr, prior = times
+        mis_idx = [i for i, _ in self._mis]
+        mis = np.array([m for _, m in self._mis], dtype=float).reshape(-1, 5)
+        self._mis.clear()
         if np.any(outcome < 0):
             bad = cid[outcome < 0]
             raise ModelError(f"{bad.size} call(s) recorded before their outcome was known "
@@ -214,7 +249,8 @@ class Recorder:
                 "queued_at": queued, "answered_at": answered_at, "ended_at": ended,
                 "outcome": outcome, "pool": pool, "ivr_time": ivr, "prior_wait": prior,
                 "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
-                "caller": caller, "attempt": attempt, "callback_offered": cb_off,
+                "caller": np.where(caller < 0, cid, caller), "attempt": attempt,
+                "callback_offered": cb_off,
                 "transferred_out": xout == Transfer.OUT, "referred": xout == Transfer.REFERRAL,
                 "transferred_internal": xout == Transfer.INTERNAL, "internal": internal,
             })
@@ -235,42 +271,57 @@ class Recorder:
         wait = prior + left_queue - queued  # nan for calls that never queued
         offered = np.isin(outcome, OFFERED)
         is_cb = outcome == Outcome.CALL_BACK
-        wait_off = np.where(offered, wait, 0.0)
-        wait_ans = np.where(is_ans, wait, 0.0)
-        waited = offered & (wait > 0)
-        transferred = np.zeros(cid.size)
-        transferred[mis_idx] = 1.0
-        misrouted = _misrouted(self.right, ctype, queue, mis_idx).astype(float)
-        named = {
-            "arrivals": (~internal).astype(float),
-            "waited": waited.astype(float),
-            "sum_wait_answered": wait_ans,
-            "sum_wait_offered": wait_off,
-            "sum_ivr_time": ivr,
-            "misrouted": misrouted,
-            "transferred": transferred,
-            "callers": ((attempt == 1) & ~internal).astype(float),
-            "redials_offered": (offered & (attempt > 1)).astype(float),
-            "call_backs_offered": cb_off.astype(float),
-            "sum_call_back_delay": np.where(is_cb, answered_at - ended, 0.0),
-            "transferred_out": ((xout == Transfer.OUT) & is_ans).astype(float),
-            "referred": ((xout == Transfer.REFERRAL) & is_ans).astype(float),
-            "transferred_internal": ((xout == Transfer.INTERNAL) & is_ans).astype(float),
-            "internal_legs": internal.astype(float),
-        }
-        cols = [named[c] for c in COLUMNS]
-        cols += [(outcome == o).astype(float) for o in range(N_OUT)]
-        cols += [(is_ans & (wait <= t)).astype(float) for t in self.thresholds]
         measured = (arrival >= cs.warmup) & (arrival < cs.horizon)
+        every = bool(measured.all())
         n_int = self.n_int
-        # per call type (measured calls) and per call type × arrival interval (all calls)
+        # per call type (measured calls) and per call type x arrival interval (all calls)
         b = np.minimum((arrival // cs.interval).astype(np.int64), n_int - 1)
         cell = ctype * n_int + b
-        k_meas = ctype[measured]
-        for j, c in enumerate(cols):
-            self.tally[:, j] += np.bincount(k_meas, weights=c[measured], minlength=K)
+        k_meas = ctype if every else ctype[measured]
+        # sums of times: one bincount each, in call order (the sums' rounding is part of
+        # the numbers)
+        sums = {
+            _C_SUMW_ANS: np.where(is_ans, wait, 0.0),
+            _C_SUMW_OFF: np.where(offered, wait, 0.0),
+            _C_IVR: ivr,
+            _C_CB_DELAY: np.where(is_cb, answered_at - ended, 0.0),
+        }
+        for j, c in sums.items():
+            self.tally[:, j] += np.bincount(k_meas, weights=c if every else c[measured],
+                                            minlength=K)
             self.int_tally[:, :, j] += np.bincount(
                 cell, weights=c, minlength=K * n_int).reshape(K, n_int)
+        # counts: which calls count in which column, all columns in one bincount (whole
+        # numbers: exact in any order)
+        flags = [
+            (_C_ARR, ~internal),
+            (_C_WAITED, offered & (wait > 0)),
+            (_C_MIS, _misrouted(self.right, ctype, queue, mis_idx)),
+            (_C_CALLERS, (attempt == 1) & ~internal),
+            (_C_REDIALS, offered & (attempt > 1)),
+            (_C_CB_OFF, cb_off),
+            (_C_XOUT, (xout == Transfer.OUT) & is_ans),
+            (_C_REF, (xout == Transfer.REFERRAL) & is_ans),
+            (_C_XINT, (xout == Transfer.INTERNAL) & is_ans),
+            (_C_LEGS, internal),
+        ]
+        flags += [(_C_SL + i, is_ans & (wait <= t)) for i, t in enumerate(self.thresholds)]
+        C = self.n_cols
+        where = [np.flatnonzero(m) for _, m in flags]
+        rows = np.concatenate([*where, mis_idx.astype(np.int64), np.arange(cid.size)])
+        col = np.concatenate([np.full(w.size, j) for (j, _), w in zip(flags, where, strict=True)]
+                             + [np.full(mis_idx.size, _C_XFER), _C_OUT + outcome])
+        counts = np.bincount(cell[rows] * C + col, minlength=K * n_int * C).reshape(K, n_int, C)
+        counted = np.ones(C, dtype=bool)
+        counted[list(sums)] = False
+        self.int_tally[:, :, counted] += counts[:, :, counted]
+        if every:
+            meas = counts.sum(axis=1)
+        else:
+            keep = measured[rows]
+            meas = np.bincount(ctype[rows[keep]] * C + col[keep],
+                               minlength=K * C).reshape(K, C)
+        self.tally[:, counted] += meas[:, counted]
         # wait histogram of answered, measured
         m_ans = measured & is_ans
         nb = WAIT_EDGES.size
@@ -285,26 +336,34 @@ class Recorder:
         for k in range(K):
             sel = queued_mask & (queue == k)
             if sel.any():
-                s, e = queued[sel], left_queue[sel]
-                self.queue_area[k] += area_by_bins(s, e, self.window)[0]
-                self.queue_area_int[k] += area_by_bins(s, e, self.edges)
+                self._add_area(self.queue_area, self.queue_area_int, k,
+                               queued[sel], left_queue[sel])
         for p in range(len(cs.pools)):
             sel = (is_ans | is_cb) & (pool == p)
             if sel.any():
-                s, e = answered_at[sel], busy_end[sel]
-                self.busy_area[p] += area_by_bins(s, e, self.window)[0]
-                self.busy_area_int[p] += area_by_bins(s, e, self.edges)
+                self._add_area(self.busy_area, self.busy_area_int, p,
+                               answered_at[sel], busy_end[sel])
         # misrouted calls: the wait in the wrong queue and the agent's transfer time
         if mis.shape[0]:
             mq, mqt, mans, mpool, mend = mis.T
             for k in np.unique(mq).astype(int):
                 sel = mq == k
-                self.queue_area[k] += area_by_bins(mqt[sel], mans[sel], self.window)[0]
-                self.queue_area_int[k] += area_by_bins(mqt[sel], mans[sel], self.edges)
+                self._add_area(self.queue_area, self.queue_area_int, k, mqt[sel], mans[sel])
             for p in np.unique(mpool).astype(int):
                 sel = mpool == p
-                self.busy_area[p] += area_by_bins(mans[sel], mend[sel], self.window)[0]
-                self.busy_area_int[p] += area_by_bins(mans[sel], mend[sel], self.edges)
+                self._add_area(self.busy_area, self.busy_area_int, p, mans[sel], mend[sel])
+
+    def _add_area(self, total: np.ndarray, by_interval: np.ndarray, i: int,
+                  starts: np.ndarray, ends: np.ndarray) -> None:
+        """Add the intervals' overlap with the measurement window to ``total[i]`` and
+        with each reporting interval to ``by_interval[i]``."""
+        if self._window_on_edges:  # one sort serves both (the same numbers)
+            f = _cumulative_area(starts, ends, self.edges)
+            total[i] += f[-1] - f[0]
+            by_interval[i] += np.diff(f)
+        else:
+            total[i] += area_by_bins(starts, ends, self.window)[0]
+            by_interval[i] += area_by_bins(starts, ends, self.edges)
 
     # ----------------------------------------------------------------- results
 
