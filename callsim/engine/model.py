@@ -73,6 +73,11 @@ class Model:
         Receives every call once its fate is known.
     """
 
+    DIRECT_ANSWERS = True
+    """Record callers answered on arrival without a :class:`Call` object (see
+    :meth:`_arrive`); False runs every call through :meth:`_answer` (the same numbers:
+    the tests compare the two)."""
+
     def __init__(self, cs: CompiledScenario, streams: Streams, recorder: Recorder) -> None:
         self.cs = cs
         self.streams = streams
@@ -114,6 +119,9 @@ class Model:
         self._on_idle = hook(behaviours, "on_idle")
         self._on_drain = hook(behaviours, "on_drain")
         ab.on_lost = self._on_lost
+        self._direct = self.DIRECT_ANSWERS and self._on_answer is None
+        """Callers answered on arrival skip the :class:`Call` object (see :meth:`_arrive`)."""
+        self._record_answered = recorder.add_answered
         self._release: list[Handler] = [self._on_release]
         self._alarms: list[list[Alarm]] = [[] for _ in self.pools]
         """Per pool, per agent: the agent's release (an agent holds one call at a time;
@@ -200,9 +208,15 @@ class Model:
         kl = kinds.tolist()
         rows: list[Row] = list(zip(times.tolist(), kl, kl, [0.0] * n, handle.tolist(),
                                    acw.tolist(), patience.tolist(), strict=True))
+        pending = self._rows[self._j:]
+        if self.walker is None and not pending and not np.any(times[1:] < times[:-1]):
+            # no menu: each caller enters their queue on arrival, already in order
+            self._rows = rows
+            self._entry = times.tolist()
+            self._j = 0
+            return
         if self.walker is not None:
             rows = self._walk_menu(rows)
-        pending = self._rows[self._j:]
         if pending:
             rows = pending + rows
         rows.sort(key=_entry_time)
@@ -254,6 +268,11 @@ class Model:
             if agent >= 0:
                 self._answer(call, pool, agent, now)
                 return
+        self._no_agent(call, queue, now)
+
+    def _no_agent(self, call: Call, queue: Queue, now: float) -> None:
+        """No agent takes *call*, which reached *queue* from outside: blocked (queue
+        full), a behaviour ends the wait (``on_enter``), or they wait."""
         if self.eager:
             cap = self.capacity
             if (cap is not None and self.abandonment.total >= cap) or (
@@ -309,13 +328,50 @@ class Model:
     # --------------------------------------------------------------- the core
 
     def _arrive(self, now: float) -> float:
-        """The next pre-drawn caller reaches their queue; returns the next entry time."""
+        """The next pre-drawn caller reaches their queue (:meth:`enter`, written out);
+        returns the next entry time.
+
+        A caller answered at once by a pool with their skill, with no ``on_answer``
+        hook to run, needs no :class:`Call` object: :meth:`_answer`'s arithmetic is
+        written out here and the call goes to the recorder as a row
+        (:meth:`Recorder.add_answered`). Keep the two in step:
+        ``tests/unit/test_same_numbers.py`` runs the model with and without this path.
+        """
         j = self._j
         arrival, k, q, ivr_time, handle, acw, patience = self._rows[j]
-        call = Call(self.next_id(), k, arrival, handle, acw, patience)
-        call.ivr_time = ivr_time
-        call.queue = q
-        self.enter(call, now)
+        queue = self.queues[q]
+        for pool in queue.immediate:
+            agent = pool.select_agent(queue)
+            if agent < 0:
+                continue
+            if self._direct and pool.serves[k]:  # _answer without a Call
+                factor = pool.handle_factor
+                busy = handle * factor[k] if factor is not None else handle
+                ended = now + busy
+                end = now + (busy + acw)
+                pool.busy += 1
+                alarm = self._alarms[pool.idx][agent]
+                if alarm.callbacks is None:
+                    alarm.set(end)
+                else:
+                    self._at(end, self._release, (pool, agent))
+                self._record_answered(self.next_id(), k, q, pool.idx, arrival, now, ended,
+                                      end, ivr_time)
+            else:
+                call = Call(self.next_id(), k, arrival, handle, acw, patience)
+                call.ivr_time = ivr_time
+                call.queue = q
+                call.since = call.queued_at = now
+                call.deadline = now + patience
+                self._answer(call, pool, agent, now)
+            break
+        else:
+            call = Call(self.next_id(), k, arrival, handle, acw, patience)
+            call.ivr_time = ivr_time
+            call.queue = q
+            call.since = call.queued_at = now
+            call.deadline = now + patience
+            self._no_agent(call, queue, now)
         j += 1
         self._j = j
         if not j & _FLUSH_MASK:  # fold finished calls: memory stays flat
@@ -339,7 +395,9 @@ class Model:
             self._at(max(now, call.since + after), self._overflow, (call, pool, call.since))
 
     def _answer(self, call: Call, pool: Pool, agent: int, now: float) -> None:
-        """*agent* of *pool* answers *call* (a misrouted caller is transferred)."""
+        """*agent* of *pool* answers *call* (a misrouted caller is transferred).
+
+        Written out for callers answered on arrival in :meth:`_arrive`: keep in step."""
         k = call.ctype
         if not pool.serves[k]:
             self.misroutes.on_misrouted(call, pool, agent, now)

@@ -94,6 +94,7 @@ FIELDS: tuple[str, ...] = (
     "internal", "caller", "arrival", "queued_at", "answered_at", "ended_at", "busy_end",
     "ivr_time", "prior_wait")
 _ROW = struct.Struct("<10q7d")
+_ANSWERED = int(Outcome.ANSWERED)
 _ROW_DTYPE = np.dtype([("i", "<i8", (10,)), ("f", "<f8", (7,))])
 
 
@@ -216,6 +217,13 @@ class Recorder:
             c.ended_at, c.busy_end, c.ivr_time, c.prior_wait)
         if c.mis is not None:
             self._mis.append((len(self._buf) // _ROW.size - 1, c.mis))
+
+    def add_answered(self, id: int, ctype: int, queue: int, pool: int, arrival: float,
+                     t: float, ended: float, busy_end: float, ivr_time: float) -> None:
+        """Record a first attempt answered by *pool* on reaching *queue* at *t* (no
+        :class:`Call` object: the model's fast path), as :meth:`add` would."""
+        self._buf += self._pack(id, ctype, queue, _ANSWERED, pool, 1, 0, False, False, -1,
+                                arrival, t, t, ended, busy_end, ivr_time, 0.0)
 
     def flush(self) -> None:
         """Fold the buffered calls into the tallies."""

@@ -84,6 +84,7 @@ def clock_table(counts: pd.DataFrame) -> pd.DataFrame:
            if c not in (*CLOCK_KEYS, "intervals")}
     kpis = compute(Counts.from_columns(raw))
     out = counts[[*CLOCK_KEYS, "intervals"]].copy()
-    for k, v in kpis.items():
-        out[k] = v
-    return out
+    # one frame of KPI columns, joined once (a column at a time costs a pandas insert each)
+    return pd.concat([out, pd.DataFrame({k: np.broadcast_to(v, len(out))
+                                         for k, v in kpis.items()}, index=out.index)],
+                     axis=1)

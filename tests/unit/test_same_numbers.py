@@ -116,3 +116,24 @@ def test_lazy_and_eager_abandonment_give_the_same_sample_path(seed: int) -> None
     for k, v in kpis_l.items():  # tallies may be summed in another order
         assert (math.isnan(v) and math.isnan(kpis_e[k])) or v == pytest.approx(
             kpis_e[k], rel=1e-12, abs=1e-12), k
+
+
+# ------------------------------------------------ callers answered on arrival
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_answers_on_arrival_without_a_call_object_give_the_same_numbers(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's fast path for callers answered on arrival (no ``Call`` object,
+    ``Model._arrive``) writes ``Model._answer`` out: both give the same run."""
+    from callsim.engine.model import Model
+
+    data = copy.deepcopy(LAZY)
+    data["pools"]["generalists"]["secondary_handle_factor"] = {"b": 1.5, "c": 0.8}
+    fast = _calls(data, seed)
+    monkeypatch.setattr(Model, "DIRECT_ANSWERS", False)
+    slow = _calls(data, seed)
+    assert (fast[0]["outcome"] == "answered").sum() > 500
+    pd.testing.assert_frame_equal(fast[0], slow[0], check_exact=True)
+    assert fast[1].keys() == slow[1].keys()
+    for k, v in fast[1].items():
+        assert (math.isnan(v) and math.isnan(slow[1][k])) or v == slow[1][k], k
