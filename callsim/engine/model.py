@@ -40,6 +40,7 @@ from callsim.engine.announce import Announcements
 from callsim.engine.arrivals import sample_block
 from callsim.engine.behaviour import Behaviour, CallBacks, Redials, hook
 from callsim.engine.call import Call, Outcome
+from callsim.engine.callers import arrival_clock, draw_blocked, trace_block
 from callsim.engine.clock import Clock, Handler, Wake
 from callsim.engine.menu import MenuWalker
 from callsim.engine.recorder import FLUSH_EVERY, Recorder, Tallies
@@ -165,7 +166,11 @@ class Model:
         their queue entries with the entries still pending from the previous block."""
         self.recorder.flush()  # fold the previous day's calls: memory stays flat
         cs = self.cs
-        times, kinds = sample_block(cs, self.streams, a, b)
+        recorded = None
+        if cs.trace is not None:  # issue 11: recorded arrivals (and talk times)
+            times, kinds, recorded = trace_block(cs, a, b)
+        else:
+            times, kinds = sample_block(cs, self.streams, a, b)
         n = times.size
         handle = np.empty(n)
         acw = np.zeros(n)
@@ -174,10 +179,17 @@ class Model:
             idx = np.flatnonzero(kinds == k)
             if idx.size == 0:
                 continue
+            if ct.blocks:  # issue 11: by_time blocks, by the arrival clock
+                handle[idx], acw[idx], patience[idx] = draw_blocked(
+                    ct, arrival_clock(cs, times[idx]), self.streams)
+                continue
             handle[idx] = ct.handle.sample(self.streams.get("handle", ct.name), idx.size)
             patience[idx] = ct.patience.sample(self.streams.get("patience", ct.name), idx.size)
             if ct.acw is not None:
                 acw[idx] = ct.acw.sample(self.streams.get("after_call_work", ct.name), idx.size)
+        if recorded is not None:
+            known = ~np.isnan(recorded)
+            handle[known] = recorded[known]
         kl = kinds.tolist()
         rows: list[Row] = list(zip(times.tolist(), kl, kl, [0.0] * n, handle.tolist(),
                                    acw.tolist(), patience.tolist(), strict=True))
