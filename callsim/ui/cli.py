@@ -1,4 +1,6 @@
-"""The ``callsim`` command line: run, sweep, compare, validate, plot, report, schema, erlang.
+"""The ``callsim`` command line: run, sweep, compare, validate, plot, report, schema, erlang
+(and the planning commands: staff, calibrate, optimise-menu; the call-log commands: fit,
+replay, score).
 
 Owns argument parsing, clean error reporting and printing. Exit codes: 0 ok; 2 bad
 input or a refused request (a :class:`~callsim.errors.ConfigError`, any
@@ -271,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write plan.yaml, requirements.csv, verification.csv, plan.json, "
                         "plan.png here")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+
+    # --- call logs (issue 11): fit, replay, score; the logic is in callsim.ui.logcmds ---
+    from callsim.ui.logcmds import add_parsers as add_log_parsers
+
+    add_log_parsers(sub)
     return parser
 
 
@@ -511,6 +518,18 @@ def cmd_optimise_menu(args: argparse.Namespace, console: Console) -> int:
     console.print(f"wrote {args.out / 'best.yaml'} and {len(paths) - 1} more files in {args.out}")
     return EXIT_OK
 
+
+def _log_command(name: str) -> Any:
+    """``callsim fit/replay/score`` (issue 11): everything happens in callsim.ui.logcmds."""
+    def run(args: argparse.Namespace, console: Console) -> int:
+        from callsim.ui.logcmds import COMMANDS as LOG_COMMANDS
+
+        return LOG_COMMANDS[name](args, console)
+    return run
+
+
+for _name in ("fit", "replay", "score"):
+    COMMANDS[_name] = _log_command(_name)
 
 COMMANDS["calibrate"] = cmd_calibrate
 COMMANDS["optimise-menu"] = cmd_optimise_menu
