@@ -57,6 +57,8 @@ def _nanmean0(a: np.ndarray) -> np.ndarray:
 
 
 METHODS = ("available", "busy_waiting", "busy", "distinct")
+CHUNK_DAYS = 4
+"""Days whose time lines are measured together (bounds the memory of a long log)."""
 """The staffing measures :func:`infer_staffing` can put in ``agents``."""
 
 
@@ -109,22 +111,32 @@ def infer_staffing(calls: pd.DataFrame, day_index: pd.DatetimeIndex, interval: f
     imm = (c["wait"].to_numpy() == 0)[ans]
     ss, se, sb, ct, cb = idle_segments(agent_all, s, e, d[d >= 0][ans], imm)
     avail, n_choices = availability(ss, se, sb, ct, cb)
-    grid = np.arange(n_days * n_int + 1) * interval
-    pts = np.unique(np.concatenate([grid, s, e, qs, qe, ss, se]))
-    pts = pts[(pts >= 0) & (pts <= grid[-1])]
-    left = pts[:-1]
-    dt = np.diff(pts)
-    busy = _level(s, e, left).astype(float)
-    waiting = _level(qs, qe, left) > 0
-    idle = weighted_level(ss, se, avail[sb], left)
-    cell = np.minimum((left // interval).astype(np.int64), n_days * n_int - 1)
     size = n_days * n_int
-    avail_area = np.bincount(cell, available_level(busy, waiting, idle) * dt, size)
-    busy_area = np.bincount(cell, busy * dt, size)
-    wait_time = np.bincount(cell, dt * waiting, size)
-    bw_area = np.bincount(cell, busy * dt * waiting, size)
-    max_busy = np.zeros(size)
-    np.maximum.at(max_busy, cell, busy)
+    avail_area, busy_area, wait_time, bw_area, max_busy = (np.zeros(size) for _ in range(5))
+    weight = avail[sb]
+    for d0 in range(0, n_days, CHUNK_DAYS):  # a few days at a time: memory stays modest
+        d1 = min(d0 + CHUNK_DAYS, n_days)
+        lo, hi = d0 * 86400.0, d1 * 86400.0
+
+        def cut(a: np.ndarray, b: np.ndarray, lo: float = lo, hi: float = hi) -> np.ndarray:
+            return (a < hi) & (b > lo)
+
+        k1, k2, k3 = cut(s, e), cut(qs, qe), cut(ss, se)
+        cs, ce, cqs, cqe, css, cse = s[k1], e[k1], qs[k2], qe[k2], ss[k3], se[k3]
+        grid = lo + np.arange((d1 - d0) * n_int + 1) * interval
+        pts = np.unique(np.concatenate([grid, cs, ce, cqs, cqe, css, cse]))
+        pts = pts[(pts >= lo) & (pts <= hi)]
+        left = pts[:-1]
+        dt = np.diff(pts)
+        busy = _level(cs, ce, left).astype(float)
+        waiting = _level(cqs, cqe, left) > 0
+        idle = weighted_level(css, cse, weight[k3], left)
+        cell = np.minimum((left // interval).astype(np.int64), size - 1)
+        avail_area += np.bincount(cell, available_level(busy, waiting, idle) * dt, size)
+        busy_area += np.bincount(cell, busy * dt, size)
+        wait_time += np.bincount(cell, dt * waiting, size)
+        bw_area += np.bincount(cell, busy * dt * waiting, size)
+        np.maximum.at(max_busy, cell, busy)
     with np.errstate(invalid="ignore", divide="ignore"):
         bw = np.where(wait_time >= min_wait, bw_area / np.where(wait_time > 0, wait_time, 1),
                       np.nan)
