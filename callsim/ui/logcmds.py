@@ -17,8 +17,10 @@ simulation results; the JSON files name their ``kind``):
   ``comparison.png``) plus ``DIR/trace.csv`` (the replayed calls) and
   ``DIR/replay.json`` (``kind: "replay"``: log, days, calls, base and design files,
   whether recorded talk times were kept).
-- ``callsim score DIR LOG``: ``DIR/score.json`` (``kind: "score"``: per prediction and
-  KPI the MARE, bias, Spearman's rank correlation and intervals scored),
+- ``callsim score DIR LOG``: ``DIR/score.json`` (``kind: "score"``, ``scenario``,
+  ``hours``, ``scores`` (per KPI of the first or only prediction: ``mare``, ``bias``,
+  ``spearman``, ``n``), and ``predictions``: the same per prediction, i.e. per design of
+  a replay/compare folder),
   ``DIR/score.csv`` (observed vs predicted per clock interval) and ``DIR/score.png``.
 """
 
@@ -217,10 +219,12 @@ def fit_summary(fit: Any, log: CallLog, scenario: Path) -> dict[str, Any]:
     opts = {k: v for k, v in fit.options.items() if k not in ("classes", "dropped", "flags")}
     report = fit.report.replace({float("inf"): None})
     return {
-        "kind": "fit", "log": log.source, "format": log.format, "calls": len(log.calls),
+        "kind": "fit", "scenario": Path(fit.source).stem, "scenario_file": scenario.name,
+        "interval_s": fit.interval,
+        "log": log.source, "format": log.format, "calls": len(log.calls),
         "dropped": dict(log.dropped), "flags": dict(log.flags),
         "days": [str(d.date()) for d in fit.days], "interval": fit.interval,
-        "scenario": scenario.name, "report": scenario.stem + ".fit.html",
+        "report": scenario.stem + ".fit.html",
         "options": opts,
         "staffing": {"method": st.attrs.get("method"),
                      "availability": st.attrs.get("availability"),
@@ -238,7 +242,7 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
     from callsim.experiment.compare import compare
     from callsim.fit import fit_log
     from callsim.fit.replay import extended_file, replay_scenarios
-    from callsim.ui.cli import print_warnings
+    print_warnings = _print_warnings()
     from callsim.ui.plots import comparison_day, save
     from callsim.ui.tables import comparison_table
 
@@ -274,7 +278,9 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
         if args.out is not None:
             files = list(next(iter(comp.batches.values())).info["comparison_files"])
             files.append(str(save(comparison_day(comp), args.out / "comparison.png")))
-            doc = {"kind": "replay", "log": log.source, "format": log.format,
+            doc = {"kind": "replay", "scenario": rp.base.name, "designs": ["base", name],
+                   "window_s": rp.base.horizon.length,
+                   "log": log.source, "format": log.format,
                    "days": rp.days, "calls": rp.calls, "base": rp.base_source,
                    "design": str(args.design), "trace": rp.trace.name,
                    "recorded_handle": not args.draw_handle, "priority_classes": rp.priority,
@@ -296,7 +302,7 @@ def simulated_tables(run_dir: Path) -> dict[str, pd.DataFrame]:
     run = load_run_dir(run_dir)
     if run.kind == "run":
         folders = {"simulation": run_dir}
-    elif run.kind == "comparison":
+    elif run.kind in ("comparison", "compare", "replay"):
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         folders = {str(k): run_dir / str(v) for k, v in manifest.get("designs", {}).items()}
     else:
@@ -341,13 +347,40 @@ def cmd_score(args: argparse.Namespace, console: Console) -> int:
                           f"{row['bias']:+.3f}", f"{row['spearman']:.2f}", f"{row['n']:.0f}")
     console.print(table)
     fig = score_figure(observed, predictions, hours, args.call_type)
-    context = {"run_dir": str(args.run_dir), "log": log.source, "format": log.format,
+    first = next(iter(scores.values()))
+    context = {"scenario": _scenario_name(args.run_dir), "hours": list(hours),
+               "call_type": args.call_type,
+               "scores": json.loads(first.summary.to_json(orient="index")),
+               "run_dir": str(args.run_dir), "log": log.source, "format": log.format,
                "days": sorted({str(d.date()) for d in log.calls["day"]}) if days is None
                and dates is None else (days or [str(d.date()) for d in dates or []]),
                "interval": interval, "short_abandon": short}
     paths = write_scores(args.run_dir, scores, context, fig)
     console.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
     return 0
+
+
+def _print_warnings() -> Callable[[Any], list[str]]:
+    """``print_warnings`` of the CLI (in callsim.ui.commands once feat/report lands)."""
+    import importlib
+
+    for mod in ("callsim.ui.commands", "callsim.ui.cli"):
+        try:
+            fn: Callable[[Any], list[str]] = importlib.import_module(mod).print_warnings
+            return fn
+        except (ImportError, AttributeError):
+            continue
+    raise ImportError("print_warnings not found")  # pragma: no cover
+
+
+def _scenario_name(run_dir: Path) -> str:
+    """The scenario a run folder (or the first design of a comparison) simulated."""
+    for p in (run_dir / "summary.json", *sorted(run_dir.glob("*/summary.json"))):
+        try:
+            return str(json.loads(p.read_text(encoding="utf-8")).get("scenario", run_dir.name))
+        except (OSError, ValueError, AttributeError):
+            continue
+    return run_dir.name
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {

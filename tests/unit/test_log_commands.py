@@ -59,6 +59,7 @@ def test_fit_run_score_replay_end_to_end(synthetic_log: Path, tmp_path: Path,
     assert "fitted 4 days" in out
     doc = json.loads(fitted.with_name("centre.fit.json").read_text())
     assert doc["kind"] == "fit" and doc["days"][0] == "2024-03-04" and len(doc["days"]) == 4
+    assert doc["scenario_file"] == "centre.yaml" and doc["interval_s"] == 3600.0
     assert doc["staffing"]["method"] == "busy_waiting"  # the log names no agents
     assert any(r["quantity"].startswith("agents") for r in doc["estimates"])
     assert fitted.with_name("centre.fit.html").is_file()
@@ -73,6 +74,8 @@ def test_fit_run_score_replay_end_to_end(synthetic_log: Path, tmp_path: Path,
     assert code == 0, err
     score = json.loads((rundir / "score.json").read_text())
     assert score["kind"] == "score" and score["interval"] == 3600.0
+    assert score["hours"] == [8, 19] and score["scenario"] == "calls"
+    assert score["scores"]["asa"]["n"] == 12
     metrics = score["predictions"]["simulation"]["metrics"]
     assert set(metrics) == {"abandon_rate", "asa", "sl_20", "answered_per_day"}
     assert all(metrics[m]["n"] == 12 for m in metrics)
