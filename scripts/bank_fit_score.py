@@ -93,6 +93,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bank")
     ap.add_argument("--log", type=Path, default=LOG)
     ap.add_argument("--setups", default="month,split,alternate")
+    ap.add_argument("--staffing", default="auto",
+                    help="staffing measure of the fits (auto: available; busy_waiting ...)")
     args = ap.parse_args()
     log = read_log(args.log, format="anonymous-bank")
     print(f"read {len(log.calls):,} calls; dropped {log.dropped}; flags {log.flags}")
@@ -104,11 +106,11 @@ def main() -> None:
         train, test = setups[name]
         out = args.out / name
         t0 = time.perf_counter()
-        fit = fit_log(log, dates=train)
+        fit = fit_log(log, dates=train, staffing=args.staffing)
         fit.write_scenario(out / "bank.yaml")
-        fit_p = fit_log(log, dates=train, priority=True)
+        fit_p = fit_log(log, dates=train, priority=True, staffing=args.staffing)
         fit_p.write_scenario(out / "bank_priority.yaml", html=False)
-        scored = fit_log(log, dates=test) if name != "month" else fit
+        scored = fit_log(log, dates=test, staffing=args.staffing) if name != "month" else fit
         observed = clock_table(log, dates=test)
         replay = fit.scenario_dict()
         replay["arrivals"] = write_trace(log, out / "trace.csv", dates=test,
