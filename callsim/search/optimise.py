@@ -24,9 +24,7 @@ from callsim.errors import ConfigError
 from callsim.search.evaluate import (
     Counter,
     Execution,
-    SearchProgress,
     evaluate,
-    progress_wanted,
     search_seed,
 )
 from callsim.search.kpis import Constraint, Objective, check_constraints, check_names, mean_of
@@ -151,20 +149,21 @@ def search(scenario: Scenario | str | Path, space: ParameterSpace | Sequence[str
         if value < 1:
             raise ConfigError(f"{name} must be >= 1 (got {value})")
     ex = execution or Execution()
-    counter = Counter()
-    s_seed = search_seed(seed)
-    strat = make_strategy(strategy, sp, s_seed, trials)
-    ref = evaluate({REFERENCE: sc}, reps, s_seed, ex, counter)[REFERENCE]
-    check_names([(obj.kpi, "--objective")] + [(c.kpi, "--constraint") for c in cons],
-                list(ref.columns))
-    start = sp.start()
-    done: dict[str, Trial] = {}
-    history: list[Trial] = []
-    o, cv, viol, loss = _score(ref, obj, cons)
-    first = Trial(0, start, o, cv, viol, loss)
-    done[sp.key(start)] = first
-    strat.tell([start], [loss])
-    with SearchProgress(progress_wanted(progress), f"{sc.name}: search", trials) as bar:
+    with ex.started(progress, f"{sc.name}: search",
+                    reps * (trials + 1) + final_reps * (finalists + 1)) as ex:
+        counter = Counter()
+        s_seed = search_seed(seed)
+        strat = make_strategy(strategy, sp, s_seed, trials)
+        ref = evaluate({REFERENCE: sc}, reps, s_seed, ex, counter)[REFERENCE]
+        check_names([(obj.kpi, "--objective")] + [(c.kpi, "--constraint") for c in cons],
+                    list(ref.columns))
+        start = sp.start()
+        done: dict[str, Trial] = {}
+        history: list[Trial] = []
+        o, cv, viol, loss = _score(ref, obj, cons)
+        first = Trial(0, start, o, cv, viol, loss)
+        done[sp.key(start)] = first
+        strat.tell([start], [loss])
         while len(history) < trials:
             points = strat.ask(min(batch_size, trials - len(history)))
             new = {}
@@ -186,13 +185,13 @@ def search(scenario: Scenario | str | Path, space: ParameterSpace | Sequence[str
                 losses.append(t.loss)
             strat.tell(points, losses)
             top = min(done.values(), key=lambda t: t.loss)
-            bar.advance(len(points), f"best {obj.kpi} {top.objective:.4g}")
-    ranked = sorted(done.values(), key=lambda t: t.loss)
-    chosen = [t for t in ranked if t.number != 0][:finalists]
-    final = {f"t{t.number}": with_overrides(sc, sp.overrides(t.point)) for t in chosen}
-    selection = rank_and_select((REFERENCE, sc), final, obj, cons, reps=final_reps, seed=seed,
-                                execution=ex, counter=counter)
-    named = {REFERENCE: start, **{f"t{t.number}": t.point for t in chosen}}
-    return SearchResult(space=sp, objective=obj, constraints=cons, strategy=strat.name,
-                        trials=[first, *history], selection=selection, points=named,
-                        reps=reps, seed=seed, counter=counter)
+            ex.say(f"{sc.name}: search, best {obj.kpi} {top.objective:.4g}")
+        ranked = sorted(done.values(), key=lambda t: t.loss)
+        chosen = [t for t in ranked if t.number != 0][:finalists]
+        final = {f"t{t.number}": with_overrides(sc, sp.overrides(t.point)) for t in chosen}
+        selection = rank_and_select((REFERENCE, sc), final, obj, cons, reps=final_reps, seed=seed,
+                                    execution=ex, counter=counter)
+        named = {REFERENCE: start, **{f"t{t.number}": t.point for t in chosen}}
+        return SearchResult(space=sp, objective=obj, constraints=cons, strategy=strat.name,
+                            trials=[first, *history], selection=selection, points=named,
+                            reps=reps, seed=seed, counter=counter)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
@@ -143,16 +144,27 @@ def write_calibration(res: CalibrationResult, scenario_path: Path | str, out: Pa
     paths = [write_variant(out, scenario_path, res.overrides, base,
                            calibration_header(res, command), comments)]
     rdir.mkdir(parents=True, exist_ok=True)
-    doc = res.to_dict()
-    doc["calibrated"] = str(out)
-    doc["command"] = command
-    paths.append(write_json(rdir / "calibration.json", doc))
-    for name, df in (("residuals", res.residuals), ("parameters", res.parameters),
-                     ("history", res.history)):
+    paths.append(write_json(rdir / "calibration.json", calibration_doc(res, out, command)))
+    for name, df in calibration_frames(res).items():
         csv_path = rdir / f"{name}.csv"
         df.to_csv(csv_path, index=False)
         paths.append(csv_path)
     return paths
+
+
+def calibration_doc(res: CalibrationResult, out: Path | str | None,
+                    command: str | None = None) -> dict[str, Any]:
+    """``calibration.json``: the result's summary, the calibrated file and the command."""
+    doc = res.to_dict()
+    doc["calibrated"] = None if out is None else str(out)
+    doc["command"] = command
+    return doc
+
+
+def calibration_frames(res: CalibrationResult) -> dict[str, pd.DataFrame]:
+    """The CSV tables of a calibration, by file stem."""
+    return {"residuals": res.residuals, "parameters": res.parameters,
+            "history": res.history}
 
 
 def calibration_tables(res: CalibrationResult) -> list[Table]:

@@ -289,6 +289,10 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     print_warnings(compile_scenario(scenario))  # config room: warnings before the run
     batch = run_batch(scenario, reps=reps, seed=args.seed, out=args.out, **kw)
+    from callsim.ui.report import print_findings
+    from callsim.ui.report.run import run_dir_of
+
+    print_findings(console, run_dir_of(batch, args.out))
     console.print(kpi_table(batch))
     _print_run_info(batch.info, console)
     if batch.stopping:
@@ -320,6 +324,10 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
     print_warnings(compile_scenario(load_scenario(args.scenario)))  # config room: warnings
     res = sweep(args.scenario, grid, reps=args.reps, seed=args.seed, out=args.out,
                 kpis=args.kpis, **kw)
+    from callsim.ui.report import print_findings
+    from callsim.ui.report.sweep import run_dir_of
+
+    print_findings(console, run_dir_of(res, args.out))
     table = res.table
     kpi_names = list(dict.fromkeys(table["kpi"]))
     shown = args.kpis or headline(kpi_names, 4)
@@ -365,6 +373,10 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     names = design_names(args.scenarios, scenarios)
     comp = compare(dict(zip(names, scenarios, strict=True)), reps=args.reps, seed=args.seed,
                    out=args.out, **_execution_kwargs(args))
+    from callsim.ui.report import print_findings
+    from callsim.ui.report.compare import run_dir_of
+
+    print_findings(console, run_dir_of(comp, args.out))
     console.print(comparison_table(comp, all_kpis=args.all_kpis))
     if args.out:
         files = list(next(iter(comp.batches.values())).info["comparison_files"])
@@ -444,7 +456,7 @@ COMMANDS["sweep"] = cmd_sweep
 
 
 def cmd_plot(args: argparse.Namespace, console: Console) -> int:
-    from callsim.ui.html_report import load_run_dir, write_pngs
+    from callsim.ui.report import load_run_dir, write_pngs
 
     _check_positive("--dpi", args.dpi)
     run = load_run_dir(args.run_dir)
@@ -456,7 +468,7 @@ def cmd_plot(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    from callsim.ui.html_report import write_report
+    from callsim.ui.report import write_report
 
     path = write_report(args.run_dir, args.out)
     console.print(f"wrote {path}")
@@ -469,7 +481,7 @@ COMMANDS["report"] = cmd_report
 
 def cmd_staff(args: argparse.Namespace, console: Console) -> int:
     """``callsim staff`` (issue 12): everything happens in :mod:`callsim.plan`."""
-    from callsim.plan.command import run_staff
+    from callsim.ui.staff import run_staff
 
     return run_staff(args, console)
 
@@ -484,12 +496,18 @@ def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
     res = search.calibrate(args.scenario, args.target, args.free, reps=args.reps,
                            final_reps=args.final_reps, rounds=args.rounds, points=args.points,
                            seed=args.seed, execution=ex, progress=False if args.quiet else None)
+    from callsim.search.output import calibration_doc, calibration_frames
+    from callsim.ui.report import print_findings
+    from callsim.ui.report.calibrate import calibration_run_dir
+
+    command = search.command_line("calibrate", args)
+    print_findings(console, calibration_run_dir(calibration_doc(res, args.out, command),
+                                                calibration_frames(res)))
     for table in search.calibration_tables(res):
         console.print(table)
     for w in res.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    paths = search.write_calibration(res, args.scenario, args.out, args.report_dir,
-                                     search.command_line("calibrate", args))
+    paths = search.write_calibration(res, args.scenario, args.out, args.report_dir, command)
     console.print(f"wrote {', '.join(str(p) for p in paths)}")
     return EXIT_OK
 
@@ -504,10 +522,15 @@ def cmd_optimise_menu(args: argparse.Namespace, console: Console) -> int:
                                final_reps=args.final_reps, finalists=args.finalists,
                                seed=args.seed, execution=ex,
                                progress=False if args.quiet else None)
+    from callsim.search.menu import menu_doc, menu_frames
+    from callsim.ui.report import print_findings
+    from callsim.ui.report.menu import menu_run_dir
+
+    command = search.command_line("optimise-menu", args)
+    print_findings(console, menu_run_dir(menu_doc(res, command), menu_frames(res), args.out))
     console.print(search.menu_summary(res))
     console.print(search.selection_table(res.selection, search.layout_labels(res)))
-    paths = search.write_menu_search(res, args.scenario, args.out,
-                                     search.command_line("optimise-menu", args))
+    paths = search.write_menu_search(res, args.scenario, args.out, command)
     console.print(f"wrote {args.out / 'best.yaml'} and {len(paths) - 1} more files in {args.out}")
     return EXIT_OK
 
