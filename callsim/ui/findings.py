@@ -102,11 +102,12 @@ def change(name: str, diff: float, lo: float, hi: float, significant: bool,
     if not math.isfinite(d):
         return f"{text}: not available"
     if d == 0 and not significant:
-        return f"no change in {text}{counted_over}"
+        return f"no change in {'' if counted else 'the '}{text}{counted_over}"
     size = magnitude(name, d, diff=True, words=True)
     if not significant:
         sign = "+" if d > 0 else "-"
-        return f"no significant change in {text}{counted_over} ({sign}{size}, {ci})"
+        the = "" if counted else "the "
+        return f"no significant change in {the}{text}{counted_over} ({sign}{size}, {ci})"
     if counted:
         return f"{size} {'more' if d > 0 else 'fewer'} {text}{counted_over} ({ci})"
     if "," in text:  # "the ASA, mean wait of answered calls, falls ..."

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from callsim.results.kpi_format import axis_label, fmt_diff
-from callsim.ui.plots.common import _new
+from callsim.ui.plots.common import _new, clock_axis
 
 
 def _slot_hours(df: pd.DataFrame) -> tuple[np.ndarray, float]:
@@ -50,7 +50,8 @@ def staffing_by_slot(requirements: pd.DataFrame, ax: Axes | None = None) -> Figu
         if "required" in sub and sub["required"].notna().any():
             ax.stairs(sub["required"].to_numpy(float), np.append(h, h[-1] + w), color=color,
                       linestyle="--", alpha=0.7, label=f"{pool}: required")
-    ax.set_xlabel("clock (hour of the day)")
+    h, w = _slot_hours(df)
+    clock_axis(ax, float(h.min()), float(h.max() + w))
     ax.set_ylabel("scheduled agents")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small", ncols=max(1, len(pools)))
@@ -86,7 +87,8 @@ def targets_by_slot(verification: pd.DataFrame, ax: Axes | None = None) -> Figur
         if tv.notna().any():
             ax.axhline(float(tv.dropna().iloc[0]) * f, color=color, linestyle="--",
                        linewidth=1, label=f"target {sub['target'].iloc[0]}")
-    ax.set_xlabel("clock (hour of the day)")
+    h, w = _slot_hours(verification)
+    clock_axis(ax, float(h.min()), float(h.max() + w))
     ax.set_ylabel(ylabel if factor else first)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
@@ -164,8 +166,8 @@ def design_ranking(selection: pd.DataFrame, objective: str, reference: str,
             ax.annotate(fmt_diff(objective, float(dv), float(h)), (1.0, yy),
                         xycoords=("axes fraction", "data"), xytext=(6, 0),
                         textcoords="offset points", va="center", fontsize="small")
-    unit = "points" if factor == 100.0 else "KPI units"
-    ax.set_xlabel(f"{objective}: difference from {reference} ({unit}, 95 % CI)")
+    text = axis_label(objective)[0].replace("(%)", "(points)")
+    ax.set_xlabel(f"{text}: difference from {reference} (95 % CI)")
     ax.grid(True, axis="x", alpha=0.3)
     ax.set_title("Ranking and selection (filled: CI excludes 0)")
     return fig

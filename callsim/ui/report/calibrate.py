@@ -56,7 +56,7 @@ def findings(run: RunDir) -> list[str]:
         for r in res.to_dict(orient="records"):
             k = str(r["target"])
             m, hw = say.num(r["fitted"]), say.num(r["fitted_hw"])
-            parts.append(say.level(k, m, m - hw, m + hw, label=k)
+            parts.append(say.level(k, m, m - hw, m + hw)
                          + f" vs {fmt(k, say.num(r['value']))} ± "
                          f"{magnitude(k, say.num(r['tol']))} reported"
                          + ("" if r["within"] else " (outside)"))
@@ -69,8 +69,8 @@ def findings(run: RunDir) -> list[str]:
         parts = []
         for r in params.to_dict(orient="records"):
             x = say.num(r["fitted"])
-            text = (f"{r['parameter']} = {x:.6g} (range {say.num(r['range_low']):.5g} to "
-                    f"{say.num(r['range_high']):.5g})")
+            text = (f"{r['parameter']} = {x:,.6g} (range {say.num(r['range_low']):,.5g} to "
+                    f"{say.num(r['range_high']):,.5g})")
             if not bool(r.get("identifiable", True)):
                 text += ", not identifiable"
             parts.append(text)

@@ -11,7 +11,9 @@ comparison in memory). Imports :mod:`callsim.ui.plots`, :mod:`callsim.io` and
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -23,7 +25,7 @@ from callsim.results.kpi_format import fmt, fmt_diff, fmt_hw
 from callsim.ui import findings as say
 from callsim.ui import plots
 from callsim.ui.report.base import Renderer, ReportFigure, attempt, register
-from callsim.ui.report.html import esc, facts, table
+from callsim.ui.report.html import esc, facts, frame_table, table
 
 
 def run_dir_of(comp: Comparison, out: str | Path | None = None) -> RunDir:
@@ -109,7 +111,23 @@ def tables(run: RunDir) -> str:
               "paired difference excludes 0 (higher/lower for volumes and occupancy); "
               "otherwise no significant difference.</p>",
               table(header, rows, "kpis"), "</section>"]
+    detail = d[d["kpi"].astype(str).str.contains(".", regex=False)] if len(d) else d
+    if len(detail):
+        parts += ['<section id="table-detail"><h2>Per call type and agent pool '
+                  "(comparison.csv)</h2>",
+                  frame_table(detail, _detail_kpi, [c for c in (
+                      "design", "kpi", "reference_mean", "design_mean", "difference",
+                      "half_width", "p_value", "significant") if c in detail]), "</section>"]
     return "".join(parts)
+
+
+def _detail_kpi(row: Mapping[str, Any], col: str) -> str | None:
+    k = str(row.get("kpi"))
+    if col in ("reference_mean", "design_mean"):
+        return k
+    if col in ("difference", "half_width"):
+        return f"Δ{k}"
+    return None
 
 
 register(Renderer("compare", findings, figures, tables))

@@ -64,22 +64,25 @@ def findings(run: RunDir) -> list[str]:
         out.append(say.paired_finding(kpis, best, reference, run.window, first=obj,
                                       subject=subject))
     else:
-        others = [str(x) for x in ranking["design"] if str(x) != reference]
+        rivals = [str(x) for x in ranking["design"] if str(x) != reference]
         text = f"No layout beat the {reference} menu on {obj} ({reps} paired replications, " \
                f"seed {seed})"
-        if others:
-            text = say.paired_finding(kpis, others[0], reference, run.window, first=obj,
-                                      subject=f"{text}; the runner-up, {others[0]} "
-                                              f"({layouts.get(others[0], '?')})")
+        if rivals:
+            text = say.paired_finding(kpis, rivals[0], reference, run.window, first=obj,
+                                      subject=f"{text}; the runner-up, {rivals[0]} "
+                                              f"({layouts.get(rivals[0], '?')})")
         out.append(text if text.endswith(".") else text + ".")
     st = run.doc.get("settings", {}) if isinstance(run.doc.get("settings"), dict) else {}
     tied = int(ranking["tied_with_best"].astype(bool).sum()) - 1 \
         if "tied_with_best" in ranking else 0
+    others = len(ranking) - 1
+    ties = (f"every other finalist ({others}) is significantly worse than the best"
+            if tied <= 0 else f"{tied} of the other {others} finalists "
+            f"{'is' if tied == 1 else 'are'} not significantly worse than the best")
     out.append(f"{run.doc.get('layouts_evaluated', '?')} of "
                f"{st.get('layouts_possible', '?')} possible layouts searched by successive "
                f"halving ({st.get('rounds', '?')} rounds of {st.get('reps', '?')} "
-               f"replications); {max(tied, 0)} of the other {len(ranking) - 1} finalists "
-               f"{'is' if tied == 1 else 'are'} not significantly worse than the best.")
+               f"replications); {ties}.")
     return out
 
 

@@ -88,7 +88,8 @@ def findings(run: RunDir) -> list[str]:
         reference = str(diffs["reference"].iloc[0])
         subject = (f"Reshaping {budget:,.1f} agent-hours a day for the "
                    f"{registry.label(obj)}, against {reference} ({d.get('verify_reps')} "
-                   f"paired replications on a fresh seed, {d.get('verify_seed')})")
+                   f"paired replications on verification seed {d.get('verify_seed')}, "
+                   f"{100 * level:g} % CI)")
         return [say.paired_finding(diffs, design, reference, run.window, level, first=obj,
                                    subject=subject)]
     verdicts = d.get("verdicts", [])
