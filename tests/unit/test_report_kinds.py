@@ -244,6 +244,7 @@ def pages(made: dict[str, tuple[Path, list[str]]]) -> dict[str, tuple[Path, str]
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_report_leads_with_the_finding_then_figures_then_tables(
         made: dict[str, tuple[Path, list[str]]], pages: dict[str, tuple[Path, str]],
@@ -264,6 +265,7 @@ def test_report_leads_with_the_finding_then_figures_then_tables(
     assert text.count("<table") >= (1 if kind == "sweep" else 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_plot_writes_every_kinds_figures(made: dict[str, tuple[Path, list[str]]], kind: str,
                                          tmp_path: Path) -> None:
