@@ -41,6 +41,7 @@ from scipy.stats import qmc
 
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.errors import ConfigError
+from callsim.experiment.progress import Progress
 from callsim.search.evaluate import (
     Counter,
     Execution,
@@ -139,7 +140,7 @@ def calibrate(scenario: Scenario | str | Path, targets: Sequence[Target | str],
               free: ParameterSpace | Sequence[str], *, reps: int = 4, final_reps: int = 20,
               rounds: int = 3, points: int | None = None, seed: int = 0,
               execution: Execution | None = None,
-              progress: bool | None = None) -> CalibrationResult:
+              progress: bool | Progress | None = None) -> CalibrationResult:
     """Fit the free parameters of *scenario* so its KPIs match *targets*.
 
     Parameters

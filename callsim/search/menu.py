@@ -32,6 +32,7 @@ from rich.markup import escape
 
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.errors import ConfigError
+from callsim.experiment.progress import Progress
 from callsim.search.evaluate import (
     Counter,
     Execution,
@@ -196,7 +197,7 @@ def optimise_menu(scenario: Scenario | str | Path, objective: Objective | str,
                   fixed: str | Mapping[str, str] | None = None, levels: str = "auto",
                   trials: int = 200, reps: int = 3, final_reps: int = 20, finalists: int = 5,
                   seed: int = 0, execution: Execution | None = None,
-                  progress: bool | None = None) -> MenuSearchResult:
+                  progress: bool | Progress | None = None) -> MenuSearchResult:
     """Search menu layouts of *scenario* for the best *objective* (see the module docstring).
 
     Parameters

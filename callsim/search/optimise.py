@@ -21,6 +21,7 @@ import pandas as pd
 
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.errors import ConfigError
+from callsim.experiment.progress import Progress
 from callsim.search.evaluate import (
     Counter,
     Execution,
@@ -110,7 +111,8 @@ def search(scenario: Scenario | str | Path, space: ParameterSpace | Sequence[str
            objective: Objective | str, constraints: Sequence[Constraint | str] = (), *,
            trials: int = 40, batch_size: int = 8, reps: int = 5, final_reps: int = 20,
            finalists: int = 5, seed: int = 0, strategy: str = "auto",
-           execution: Execution | None = None, progress: bool | None = None) -> SearchResult:
+           execution: Execution | None = None,
+           progress: bool | Progress | None = None) -> SearchResult:
     """Search the free parameters for the best objective under the constraints.
 
     Parameters
@@ -137,7 +139,10 @@ def search(scenario: Scenario | str | Path, space: ParameterSpace | Sequence[str
     execution
         Backend options for every batch.
     progress
-        Show a progress bar (``None``: when stderr is a terminal).
+        Show progress: ``None`` (default) a bar on stderr when it is a terminal or in a
+        notebook; ``True``/``False``; or a
+        :class:`~callsim.experiment.progress.Progress` of your own. One display
+        follows the whole search, a replication at a time.
     """
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
     sp = space if isinstance(space, ParameterSpace) else ParameterSpace.from_specs(space, sc)
