@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich.markup import escape
 
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.errors import ConfigError
@@ -294,23 +293,6 @@ def optimise_menu(scenario: Scenario | str | Path, objective: Objective | str,
 def layout_labels(res: MenuSearchResult) -> dict[str, str]:
     """Design name → ``L5: 0 covid | 1 district | ...`` for tables."""
     return {k: f"{k}: {v.text()}" for k, v in res.layouts.items()}
-
-
-def menu_summary(res: MenuSearchResult) -> str:
-    """A few lines on what was searched and found."""
-    st = res.settings
-    shares = ", ".join(f"{u} {100 * s:.1f} %" for u, s in
-                       sorted(res.share.items(), key=lambda kv: -kv[1]))
-    return escape("\n".join([
-        f"{res.scenario.name}: {len(res.candidates)} of {st['layouts_possible']} possible "
-        f"layouts searched by successive halving ({st['rounds']} rounds of {st['reps']} "
-        f"replications; {res.counter.replications} replications in "
-        f"{res.counter.seconds:.0f} s)",
-        f"destinations (share of calls): {shares}",
-        f"prompt rule: {res.rule.describe()}",
-        f"input: {res.layouts[REFERENCE].text()}",
-        f"best:  {res.layouts[res.best].text()}",
-    ]))
 
 
 def _halving_sizes(n: int, finalists: int) -> list[int]:

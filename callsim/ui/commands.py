@@ -211,11 +211,12 @@ def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
     from callsim.search.output import calibration_doc, calibration_frames
     from callsim.ui.report import print_findings
     from callsim.ui.report.calibrate import calibration_run_dir
+    from callsim.ui.search_tables import calibration_tables, command_line
 
-    command = search.command_line("calibrate", args)
+    command = command_line("calibrate", args)
     print_findings(console, calibration_run_dir(calibration_doc(res, args.out, command),
                                                 calibration_frames(res)))
-    for table in search.calibration_tables(res):
+    for table in calibration_tables(res):
         console.print(table)
     for w in res.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
@@ -237,11 +238,12 @@ def cmd_optimise_menu(args: argparse.Namespace, console: Console) -> int:
     from callsim.search.menu import menu_doc, menu_frames
     from callsim.ui.report import print_findings
     from callsim.ui.report.menu import menu_run_dir
+    from callsim.ui.search_tables import command_line, menu_summary, selection_table
 
-    command = search.command_line("optimise-menu", args)
+    command = command_line("optimise-menu", args)
     print_findings(console, menu_run_dir(menu_doc(res, command), menu_frames(res), args.out))
-    console.print(search.menu_summary(res))
-    console.print(search.selection_table(res.selection, search.layout_labels(res)))
+    console.print(menu_summary(res))
+    console.print(selection_table(res.selection, search.layout_labels(res)))
     paths = search.write_menu_search(res, args.scenario, args.out, command)
     console.print(f"wrote {args.out / 'best.yaml'} and {len(paths) - 1} more files in {args.out}")
     return EXIT_OK
