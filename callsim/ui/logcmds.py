@@ -255,7 +255,6 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
     if not args.design.is_file():
         raise ConfigError(f"--design: file {str(args.design)!r} not found")
     log = read(args)
-    _log_line(log, console)
     days, dates = selection(args)
     fitted = None
     if args.base is None and extended_file(args.design) is None:
@@ -267,24 +266,23 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
         for sc in (rp.base, rp.design):
             print_warnings(compile_scenario(sc))
         name = args.design.stem if args.design.stem != "base" else "design"
-        console.print(f"replaying {rp.calls:,} recorded calls of {len(rp.days)} days "
-                      f"({rp.days[0]} to {rp.days[-1]}) through base {rp.base_source} and "
-                      f"design {args.design}", highlight=False)
         jobs = args.jobs or 1
         comp = compare({"base": rp.base, name: rp.design}, reps=args.reps, seed=args.seed,
                        out=args.out, backend="processes" if jobs > 1 else "serial",
                        jobs=jobs, progress=False if args.quiet else None)
+        doc = {"kind": "replay", "scenario": rp.base.name, "designs": ["base", name],
+               "window_s": rp.base.horizon.length,
+               "log": log.source, "format": log.format,
+               "days": rp.days, "calls": rp.calls, "base": rp.base_source,
+               "design": str(args.design), "trace": rp.trace.name,
+               "recorded_handle": not args.draw_handle, "priority_classes": rp.priority,
+               "reps": args.reps, "seed": args.seed}
+        _print_findings(console, "replay", comp, doc, args.out)
+        _log_line(log, console)
         console.print(comparison_table(comp))
         if args.out is not None:
             files = list(next(iter(comp.batches.values())).info["comparison_files"])
             files.append(str(save(comparison_day(comp), args.out / "comparison.png")))
-            doc = {"kind": "replay", "scenario": rp.base.name, "designs": ["base", name],
-                   "window_s": rp.base.horizon.length,
-                   "log": log.source, "format": log.format,
-                   "days": rp.days, "calls": rp.calls, "base": rp.base_source,
-                   "design": str(args.design), "trace": rp.trace.name,
-                   "recorded_handle": not args.draw_handle, "priority_classes": rp.priority,
-                   "reps": args.reps, "seed": args.seed}
             (args.out / "replay.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
             files += [str(args.out / "trace.csv"), str(args.out / "replay.json")]
             console.print(f"wrote {', '.join(files)}", highlight=False)
@@ -325,7 +323,6 @@ def cmd_score(args: argparse.Namespace, console: Console) -> int:
     short = _duration(args.short_abandon, "--short-abandon")
     predictions = simulated_tables(args.run_dir)
     log = read(args)
-    _log_line(log, console)
     days, dates = selection(args)
     interval = interval_of(next(iter(predictions.values())))
     observed = clock_table(log, interval=interval, days=days, dates=dates,
@@ -336,6 +333,19 @@ def cmd_score(args: argparse.Namespace, console: Console) -> int:
                           f"{', '.join(sorted(types))}")
     scores = {name: score(observed, pred, hours, args.call_type)
               for name, pred in predictions.items()}
+    first = next(iter(scores.values()))
+    context = {"scenario": _scenario_name(args.run_dir), "hours": list(hours),
+               "call_type": args.call_type,
+               "scores": json.loads(first.summary.to_json(orient="index")),
+               "run_dir": str(args.run_dir), "log": log.source, "format": log.format,
+               "days": sorted({str(d.date()) for d in log.calls["day"]}) if days is None
+               and dates is None else (days or [str(d.date()) for d in dates or []]),
+               "interval": interval, "short_abandon": short}
+    fig = score_figure(observed, predictions, hours, args.call_type)
+    paths = write_scores(args.run_dir, scores, context, fig)
+    _print_findings(console, "score", None,
+                    json.loads(paths[0].read_text(encoding="utf-8")), args.run_dir)
+    _log_line(log, console)
     table = Table(title=f"{args.run_dir} vs {log.source}: {args.call_type}, intervals "
                         f"starting {hours[0]:02d}:00-{hours[1]:02d}:00, "
                         f"{int(observed['n_days'].iloc[0])} observed days")
@@ -346,18 +356,27 @@ def cmd_score(args: argparse.Namespace, console: Console) -> int:
             table.add_row(name, METRIC_LABELS.get(str(m), str(m)), f"{row['mare']:.3f}",
                           f"{row['bias']:+.3f}", f"{row['spearman']:.2f}", f"{row['n']:.0f}")
     console.print(table)
-    fig = score_figure(observed, predictions, hours, args.call_type)
-    first = next(iter(scores.values()))
-    context = {"scenario": _scenario_name(args.run_dir), "hours": list(hours),
-               "call_type": args.call_type,
-               "scores": json.loads(first.summary.to_json(orient="index")),
-               "run_dir": str(args.run_dir), "log": log.source, "format": log.format,
-               "days": sorted({str(d.date()) for d in log.calls["day"]}) if days is None
-               and dates is None else (days or [str(d.date()) for d in dates or []]),
-               "interval": interval, "short_abandon": short}
-    paths = write_scores(args.run_dir, scores, context, fig)
     console.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
     return 0
+
+
+def _print_findings(console: Console, what: str, comp: Any, doc: dict[str, Any],
+                    out: Path | None) -> None:
+    """Print the finding ``callsim report`` leads with (the report package's sentences):
+    a replay's lead and paired finding, or a score's sentences."""
+    from callsim.io.reader import RunDir
+    from callsim.ui.report import print_findings
+    from callsim.ui.report import replay as replay_report
+
+    if what == "replay":
+        run = replay_report.run_dir_of(comp, doc, out)
+        print_findings(console, run)
+    else:
+        from callsim.ui.report import score as score_report
+
+        for sentence in score_report.findings(RunDir(out or Path("."), "run",
+                                                     {"score": doc})):
+            console.print(sentence, highlight=False, markup=False, soft_wrap=True)
 
 
 def _print_warnings() -> Callable[[Any], list[str]]:

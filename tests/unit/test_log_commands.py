@@ -72,6 +72,8 @@ def test_fit_run_score_replay_end_to_end(synthetic_log: Path, tmp_path: Path,
     assert code == 0, err
     code, out, err = run(["score", rundir, synthetic_log, "--hours", "8-19"], capsys)
     assert code == 0, err
+    assert out.startswith(f"Against the log {synthetic_log} (4 days, intervals starting "
+                          "08:00-19:00, all calls), simulation: abandon rate off by ")
     score = json.loads((rundir / "score.json").read_text())
     assert score["kind"] == "score" and score["interval"] == 3600.0
     assert score["hours"] == [8, 19] and score["scenario"] == "calls"
@@ -109,13 +111,31 @@ def test_fit_run_score_replay_end_to_end(synthetic_log: Path, tmp_path: Path,
         comp["differences"], list) else comp["differences"]
     assert more_d["abandoned"]["mean"] < base["abandoned"]["mean"]
     assert diff is not None
+    assert out.startswith(f"The log's {len(reached):,} recorded callers of 4 days "
+                          "(2024-03-04 to 2024-03-07), with their recorded talk times, "
+                          f"through {design} and the fitted base {fitted}.")
     # score and report read the replay folder
     code, out, err = run(["score", rep, synthetic_log, "--hours", "8-19"], capsys)
     assert code == 0, err
     both = json.loads((rep / "score.json").read_text())["predictions"]
     assert set(both) == {"base", "more"}
+    from callsim.io.reader import load_run_dir
+    from callsim.ui.report import findings_of
+
+    replay_run = load_run_dir(rep)
+    assert replay_run.kind == "replay" and replay_run.title.endswith("replay of the log")
+    sentences = findings_of(replay_run)
+    assert sentences[0].startswith("The log's") and len(sentences) == 4  # + 2 scores
+    assert sentences[2].endswith(".") and ", base: " in sentences[2]
     code, out, err = run(["report", rep], capsys)
     assert code == 0, err
+    page = (rep / "report.html").read_text()
+    assert page.index('id="finding"') < page.index("The log&#x27;s") < page.index(
+        'id="figures"') and "Score against the log" in page and 'id="fig-score"' in page
+    code, out, err = run(["report", rundir], capsys)
+    assert code == 0, err
+    assert "Score against the log" in (rundir / "report.html").read_text()
+    assert findings_of(load_run_dir(rundir))[-1].startswith("Against the log")
 
 
 def _write_bad(tmp_path: Path, name: str, text: str) -> Path:
