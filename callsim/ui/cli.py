@@ -27,7 +27,7 @@ from callsim.config import Scenario, load_scenario
 from callsim.errors import CallsimError, ConfigError, Refusal
 from callsim.experiment import run_batch
 from callsim.ui.options import parse_precision
-from callsim.ui.tables import kpi_table, num, pool_table, type_table
+from callsim.ui.tables import channel_table, kpi_table, num, pool_table, type_table
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 """0 ok; 1 an internal error (a bug: please report it); 2 bad input or refused."""
@@ -290,6 +290,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     print_warnings(compile_scenario(scenario))  # config room: warnings before the run
     batch = run_batch(scenario, reps=reps, seed=args.seed, out=args.out, **kw)
     console.print(kpi_table(batch))
+    if (channels := channel_table(batch)) is not None:
+        console.print(channels)
     _print_run_info(batch.info, console)
     if batch.stopping:
         console.print(f"stopped: {batch.stopping}")

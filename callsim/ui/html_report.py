@@ -45,7 +45,7 @@ from callsim.io.reader import RunDir, load_run_dir
 from callsim.results import kpis as registry
 from callsim.results.kpi_format import fmt, fmt_diff, fmt_hw
 from callsim.ui import plots
-from callsim.ui.tables import ordered_kpis, pool_columns, type_columns
+from callsim.ui.tables import channel_columns, ordered_kpis, pool_columns, type_columns
 
 __all__ = ["RunDir", "figures", "load_run_dir", "render_html", "verdict", "write_pngs",
            "write_report"]
@@ -96,6 +96,10 @@ def figures(run: RunDir) -> list[ReportFigure]:
              "calls arrived in. " + band, lambda: plots.interval_overview(iv))
         _try(out, "answer_rate_heatmap", "Answer rate by interval and queue; red cells are "
              "where callers are lost.", lambda: plots.answer_rate_heatmap(iv))
+        if "channel_attempts" in iv and float(iv["channel_attempts"].sum()) > 0:
+            _try(out, "containment", "Containment (customers helped in a channel / those "
+                 "who tried one) by the interval they turned up in. " + band,
+                 lambda: plots.interval_kpi(iv, "containment"))
     if run.kind == "run" and run.agents is not None:
         ag = run.agents
         _try(out, "agents_by_pool", "Staffed (dashed) vs busy (solid) agents per pool; "
@@ -243,7 +247,8 @@ def _run_sections(run: RunDir) -> str:
              _table(header, _kpi_rows(s, overall), "kpis run")]
     for prefix, title, cols in (
             ("type", "By call type", type_columns([str(k) for k in s.index])),
-            ("pool", "By agent pool", pool_columns())):
+            ("pool", "By agent pool", pool_columns()),
+            ("channel", "By contact channel", channel_columns())):
         groups = list(dict.fromkeys(str(k).split(".")[1] for k in s.index
                                     if str(k).startswith(prefix + ".")))
         present = [c for c in cols if any(f"{prefix}.{g}.{c}" in s.index for g in groups)]
