@@ -5,6 +5,7 @@ options, holidays with their own hours, and the compiled open periods."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from callsim.compiled.hours import Window
 from callsim.config import scenario_from_dict
 
 H = 3600.0
+CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "seoul120"
 
 #: 'a' is open 09:00-22:00 and understaffed (callers wait at closing); 'b' always open.
 BASE: dict[str, Any] = {
@@ -181,3 +183,16 @@ def test_same_numbers_without_hours() -> None:
     plain = callsim.simulate(scenario_from_dict(data), seed=3)
     always = callsim.simulate(scenario(**{"hours.queues.a.open": "always"}), seed=3)
     assert plain.flat_kpis() == pytest.approx(always.flat_kpis(), nan_ok=True)
+
+
+def test_seoul120_foreign_language_calls_go_to_1330_after_hours() -> None:
+    """The shipped 120 base day: foreign-language callers wait only while the foreign
+    team works (09:00-22:00); otherwise they are forwarded to the tourist line 1330."""
+    res, calls = run(callsim.load_scenario(CONFIGS / "two_level.yaml"), seed=0)
+    w = waited_in(calls, "foreign")
+    assert len(w) > 20
+    assert ((w.queued_at >= 9 * H) & (w.left <= 22 * H)).all()
+    fwd = calls[calls.outcome == "forwarded"]
+    assert len(fwd) > 50 and (fwd.queue == "foreign").all()
+    assert res.by_call_type.at["foreign", "forwarded"] > 30
+    assert res.by_call_type.at["foreign", "answer_rate"] > 0.8
