@@ -28,7 +28,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from callsim.config.units import Int, Name, Strict
 
@@ -82,7 +82,12 @@ def _clock(s: float) -> str:
     return f"{int(s // 3600):02d}:{int(s % 3600 // 60):02d}"
 
 
-Ranges = Annotated[list[tuple[float, float]], BeforeValidator(parse_ranges)]
+Ranges = Annotated[
+    list[tuple[float, float]], BeforeValidator(parse_ranges),
+    WithJsonSchema({"anyOf": [
+        {"type": "array", "items": {"type": "string", "pattern": r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$"}},
+        {"enum": ["always", "closed"]}]}),
+]
 """Open hours of a day: ``"HH:MM-HH:MM"`` ranges (``always``, ``closed``)."""
 
 
