@@ -188,3 +188,13 @@ def test_compare_with_and_without_a_chatbot_is_paired() -> None:
     assert d.loc[("bot", "contained"), "difference"] > 0
     assert d.loc[("bot", "arrivals"), "difference"] < 0
     assert np.isfinite(d.loc[("bot", "helped_rate"), "difference"])
+
+
+def test_search_knows_the_channel_kpis() -> None:
+    """Calibrate/optimise-menu/search objectives on channel KPIs need no max:/min:."""
+    from callsim.search.kpis import Objective, is_share
+
+    assert Objective.parse("helped_rate").maximise
+    assert Objective.parse("containment").maximise
+    assert not Objective.parse("channel_gave_up").maximise
+    assert is_share("helped_rate") and is_share("type.covid.containment")
