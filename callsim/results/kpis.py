@@ -287,6 +287,10 @@ HEADLINE: tuple[str, ...] = (
     "blocked", "disconnected",
 )
 
+#: What a finding sentence leads with (``callsim report`` and the first line of each
+#: command's output): the volume a planner can count, then the rate it moves.
+FINDING: tuple[str, ...] = ("answered", "answer_rate")
+
 _FAMILIES = {  # pattern of a member's name -> the family
     re.compile(r"sl_(\d+(?:_\d+)?)"): "sl_<t>",
     re.compile(r"sla_(\d+(?:_\d+)?)"): "sla_<t>",
