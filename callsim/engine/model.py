@@ -7,7 +7,8 @@ The other rooms: routing (:mod:`~callsim.engine.routing`), abandonment
 (:mod:`~callsim.engine.abandonment`), behaviours (:mod:`~callsim.engine.behaviour`,
 :mod:`~callsim.engine.transfers`, :mod:`~callsim.engine.announce`), the menu walk
 (:mod:`~callsim.engine.menu`), the clock (:mod:`~callsim.engine.clock`, the only code
-touching SimPy's internals).
+touching SimPy's internals), open hours (:mod:`~callsim.engine.hours`) and contact
+channels (:mod:`~callsim.engine.channels`), both installed only when a scenario has them.
 Imports :mod:`callsim.compiled`, :mod:`callsim.errors`, :mod:`callsim.rng` and the engine
 modules; never the results, experiment or UI layers.
 
