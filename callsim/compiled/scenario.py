@@ -2,7 +2,9 @@
 
 Owns the translation from the *description* (pydantic, clock times, profiles, files)
 to plain, fast objects in simulation seconds: piecewise-constant arrival rates,
-distributions, staffing change points, routing tables by index. Imports
+distributions, staffing change points, routing tables by index (channels and open hours
+compile in their own modules, :mod:`callsim.compiled.channels` and
+:mod:`callsim.compiled.hours`). Imports
 :mod:`callsim.config`, :mod:`callsim.distributions` and :mod:`callsim.errors`; never
 the model.
 
@@ -21,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from callsim import distributions as d
+from callsim.compiled.channels import CompiledChannels, compile_channels
+from callsim.compiled.hours import CompiledHours, compile_hours
 from callsim.compiled.menu import CompiledIvr, compile_ivr
 from callsim.compiled.rates import PiecewiseRate, compile_rate
 from callsim.compiled.size import check_size
@@ -150,6 +154,12 @@ class CompiledScenario:
     callback_accept: float = 0.0
     trace: CompiledTrace | None = None
     """Recorded arrivals replayed instead of Poisson arrivals (``arrivals.trace``)."""
+    channels: CompiledChannels | None = None
+    """Contact channels customers try before phoning (:mod:`callsim.compiled.channels`),
+    or None."""
+    hours: CompiledHours | None = None
+    """Open hours of queues and menu options (:mod:`callsim.compiled.hours`), or None:
+    always open."""
     # --- io engineer (re/io): the scenario this was compiled from, so a compiled
     # scenario can be swept or given overrides; not part of the fingerprint.
     source: Scenario | None = field(default=None, compare=False, repr=False,
@@ -273,6 +283,8 @@ def _compile(sc: Scenario) -> CompiledScenario:
         requeue_front=sc.misroute.requeue == "front",
         **_behaviour(sc, base, pindex),
         trace=trace,
+        channels=compile_channels(sc, base),
+        hours=compile_hours(sc, sc.horizon.length + sc.horizon.drain_limit),
         source=sc,
     )
 

@@ -1,11 +1,13 @@
 """The scenario models: what a call centre is, as validated, immutable pydantic models.
 
 Owns the sections of a scenario file (horizon, arrivals, call types, pools, queue, KPIs,
-IVR menu, misroutes, routing, redials, call-backs) and :class:`Scenario`, whose model
+IVR menu, misroutes, routing, redials, call-backs; channels and hours have their own
+modules) and :class:`Scenario`, whose model
 validator runs the cross-section checks of :mod:`callsim.config.checks`, so a scenario
 built directly with ``Scenario(...)`` is checked exactly like one loaded from a file.
 Numeric fields use the no-boolean types of :mod:`callsim.config.units`; distributions
-come from the registry in :mod:`callsim.config.distributions`. Imports those two modules
+come from the registry in :mod:`callsim.config.distributions`. Imports those two modules,
+:mod:`callsim.config.menu`, :mod:`callsim.config.channels`, :mod:`callsim.config.hours`
 and :mod:`callsim.config.checks`; never the loader, the compiled scenario or the engine.
 
 Units: every duration is in seconds. A duration may be written as a number of
@@ -32,8 +34,10 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from callsim.config.channels import ChannelCfg
 from callsim.config.checks import cross_problems
 from callsim.config.distributions import Dist, DistCfg
+from callsim.config.hours import HoursCfg
 from callsim.config.menu import IvrCfg, MisrouteCfg
 from callsim.config.timeblocks import TimeBlock, TraceCfg, check_blocks
 from callsim.config.units import (
@@ -510,6 +514,12 @@ class Scenario(Strict):
     """Callers who call again after hanging up or being cut off."""
     callbacks: CallbackCfg | None = None
     """Offering a call back instead of waiting."""
+    channels: dict[Name, ChannelCfg] | None = None
+    """Contact channels (chatbot, text, ...) some customers try instead of, or before,
+    phoning (see :mod:`callsim.config.channels`)."""
+    hours: HoursCfg | None = None
+    """Open hours of queues and menu options, holidays, and what happens after hours
+    (see :mod:`callsim.config.hours`); without it everything is always open."""
     kpis: KpiCfg = Field(default_factory=KpiCfg)
     """KPI settings."""
     source: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
@@ -556,6 +566,9 @@ class Scenario(Strict):
         out.append(("misroute.transfer_time", self.misroute.transfer_time))
         if self.redials is not None:
             out.append(("redials.delay", self.redials.delay))
+        for name, ch in (self.channels or {}).items():
+            out.append((f"channels.{name}.time", ch.time))
+            out.append((f"channels.{name}.on_failure.delay", ch.on_failure.delay))
         return out
 
     def routing_for(self, call_type: str) -> list[str]:

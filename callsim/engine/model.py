@@ -7,7 +7,8 @@ The other rooms: routing (:mod:`~callsim.engine.routing`), abandonment
 (:mod:`~callsim.engine.abandonment`), behaviours (:mod:`~callsim.engine.behaviour`,
 :mod:`~callsim.engine.transfers`, :mod:`~callsim.engine.announce`), the menu walk
 (:mod:`~callsim.engine.menu`), the clock (:mod:`~callsim.engine.clock`, the only code
-touching SimPy's internals).
+touching SimPy's internals), open hours (:mod:`~callsim.engine.hours`) and contact
+channels (:mod:`~callsim.engine.channels`), both installed only when a scenario has them.
 Imports :mod:`callsim.compiled`, :mod:`callsim.errors`, :mod:`callsim.rng` and the engine
 modules; never the results, experiment or UI layers.
 
@@ -41,7 +42,9 @@ from callsim.engine.arrivals import sample_block
 from callsim.engine.behaviour import Behaviour, CallBacks, Redials, hook
 from callsim.engine.call import Call, Outcome
 from callsim.engine.callers import arrival_clock, draw_blocked, trace_block
+from callsim.engine.channels import Channels
 from callsim.engine.clock import Clock, Handler, Wake
+from callsim.engine.hours import OpenHours, TimedOptions
 from callsim.engine.menu import MenuWalker
 from callsim.engine.recorder import FLUSH_EVERY, Recorder, Tallies
 from callsim.engine.routing import Pool, Queue, build_routing
@@ -95,8 +98,17 @@ class Model:
         self.next_id: Callable[[], int] = itertools.count().__next__
         """Call ids in creation order (a C-level counter: no Python call per call)."""
         self.t_stop = cs.horizon + cs.drain_limit
-        self.walker = MenuWalker(cs.ivr, streams) if cs.ivr is not None else None
+        # --- time-of-day routing and channels (engine/hours.py, engine/channels.py):
+        # installed only when the scenario has them. Closed queues wrap enter/join (before
+        # any behaviour takes a reference to them); channels split each arrival block.
+        if OpenHours.active(cs):
+            hours = OpenHours(self, cs, ab, self.t_stop)
+            self.enter, self.join = hours.guard(self.enter, self.join)  # type: ignore[method-assign,assignment]
+        self.walker = (MenuWalker(cs.ivr, streams, TimedOptions.of(cs))
+                       if cs.ivr is not None else None)
         home = list(cs.ivr.home) if cs.ivr is not None else list(range(len(cs.call_types)))
+        self.channels = Channels(cs, streams, home) if cs.channels is not None else None
+        # ---
         self.misroutes = Misroutes(self, cs, streams, home)
         behaviours: list[Behaviour] = []  # on_enter: announcements, then call-back offers
         if Announcements.active(cs):
@@ -140,8 +152,11 @@ class Model:
         self.clock.run(self.t_stop, self._next_entry(), self._arrive)
         self._drain()
         n_created = self.next_id()  # the first id not handed out
-        return self.recorder.finish([p.present_log for p in self.pools], n_created,
-                                    self.clock.now)
+        tallies = self.recorder.finish([p.present_log for p in self.pools], n_created,
+                                       self.clock.now)
+        if self.channels is not None:
+            tallies.channels = self.channels.result()
+        return tallies
 
     def _next_entry(self) -> float:
         """The next queue entry's time, loading arrival blocks as needed (``inf`` when
@@ -193,11 +208,14 @@ class Model:
         kl = kinds.tolist()
         rows: list[Row] = list(zip(times.tolist(), kl, kl, [0.0] * n, handle.tolist(),
                                    acw.tolist(), patience.tolist(), strict=True))
+        direct: list[Row] = []
+        if self.channels is not None:  # some try a channel first (engine/channels.py)
+            rows, direct = self.channels.route(rows, times, kinds)
         if self.walker is not None:
             rows = self._walk_menu(rows)
         pending = self._rows[self._j:]
-        if pending:
-            rows = pending + rows
+        if pending or direct:
+            rows = pending + rows + direct
         rows.sort(key=_entry_time)
         self._rows = rows
         self._entry = [r[0] + r[3] for r in rows]
@@ -208,7 +226,7 @@ class Model:
         walk = self.walker.walk  # type: ignore[union-attr]
         out = []
         for r in rows:
-            outcome, q, t = walk(r[1])
+            outcome, q, t = walk(r[1], r[0])
             if q >= 0:
                 out.append((r[0], r[1], q, t, r[4], r[5], r[6]))
                 continue

@@ -24,7 +24,7 @@ from callsim.config import load_scenario
 from callsim.errors import ConfigError
 from callsim.experiment import run_batch
 from callsim.ui.options import parse_precision
-from callsim.ui.tables import kpi_table, num, pool_table, type_table
+from callsim.ui.tables import channel_table, kpi_table, num, pool_table, type_table
 
 EXIT_OK = 0
 
@@ -74,6 +74,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
     print_findings(console, run_dir_of(batch, args.out))
     console.print(kpi_table(batch))
+    if (channels := channel_table(batch)) is not None:
+        console.print(channels)
     _print_run_info(batch.info, console)
     if batch.stopping:
         console.print(f"stopped: {batch.stopping}")

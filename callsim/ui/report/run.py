@@ -27,7 +27,7 @@ from callsim.ui import plots
 from callsim.ui.report import score
 from callsim.ui.report.base import Renderer, ReportFigure, attempt, register
 from callsim.ui.report.html import ci, esc, facts, table
-from callsim.ui.tables import ordered_kpis, pool_columns, type_columns
+from callsim.ui.tables import channel_columns, ordered_kpis, pool_columns, type_columns
 
 
 def run_dir_of(batch: BatchResult, out: str | Path | None = None) -> RunDir:
@@ -82,6 +82,10 @@ def figures(run: RunDir) -> list[ReportFigure]:
                 "calls arrived in. " + band, lambda: plots.interval_overview(iv))
         attempt(out, "answer_rate_heatmap", "Answer rate by interval and queue; red cells "
                 "are where callers are lost.", lambda: plots.answer_rate_heatmap(iv))
+        if "channel_attempts" in iv and float(iv["channel_attempts"].sum()) > 0:
+            attempt(out, "containment", "Containment (customers helped in a channel / "
+                    "those who tried one) by the interval they turned up in. " + band,
+                    lambda: plots.interval_kpi(iv, "containment"))
     if run.agents is not None:
         ag = run.agents
         attempt(out, "agents_by_pool", "Staffed (dashed) vs busy (solid) agents per pool; "
@@ -145,7 +149,8 @@ def tables(run: RunDir) -> str:
              table(header, kpi_rows(s, ordered_kpis(s)), "kpis run")]
     for prefix, title, cols in (
             ("type", "By call type", type_columns([str(k) for k in s.index])),
-            ("pool", "By agent pool", pool_columns())):
+            ("pool", "By agent pool", pool_columns()),
+            ("channel", "By contact channel", channel_columns())):
         groups = list(dict.fromkeys(str(k).split(".")[1] for k in s.index
                                     if str(k).startswith(prefix + ".")))
         present = [c for c in cols if any(f"{prefix}.{g}.{c}" in s.index for g in groups)]
