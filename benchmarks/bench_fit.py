@@ -7,7 +7,8 @@ Usage::
 Makes (once, cached in ``--dir``) a log of about ``--calls`` calls: a two-type centre
 with a one-node IVR (5 % hang-ups), lognormal and exponential handle times, exponential
 and gamma patience and ~250 agents by the hour, simulated day after day with per-call
-records and written by :func:`callsim.logs.calls_to_log` as Parquet and as CSV. Then, in
+records and written by :func:`callsim.logs.calls_to_log` as Parquet and as CSV (agents
+named by :func:`agent_names`, so the ``available`` staffing estimate runs). Then, in
 a fresh process per file, times ``read_log`` and ``fit_log`` (weekdays, 60 min) and
 reports seconds and the process's peak RSS (``VmHWM``: the child's own high-water mark).
 
@@ -59,6 +60,35 @@ def _vmhwm_mib() -> float:
     return float("nan")
 
 
+def agent_names(df: Any) -> Any:
+    """Name the agents of the answered calls (callsim's records name the pool only): each
+    call goes to the agent who has been free the shortest time, with ids reused, so the
+    log has realistic per-agent call sequences for the staffing estimate."""
+    import heapq
+
+    import numpy as np
+
+    day0 = df["day"].min()
+    off = (df["day"] - day0).dt.days.to_numpy() * 86400.0
+    ans = (df["outcome"] == "answered").to_numpy() & df["handle_time"].notna().to_numpy()
+    start = off + df["queue_entry"].to_numpy() + df["wait"].to_numpy()
+    end = start + df["handle_time"].to_numpy()
+    names = np.full(len(df), "", dtype=object)
+    busy: list[tuple[float, int]] = []  # (free at, agent)
+    free: list[int] = []  # free agents, most recently freed last
+    n = 0
+    for i in np.flatnonzero(ans)[np.argsort(start[ans], kind="stable")]:
+        while busy and busy[0][0] <= start[i]:
+            free.append(heapq.heappop(busy)[1])
+        if free:
+            a = free.pop()
+        else:
+            a, n = n, n + 1
+        names[i] = f"agent{a:04d}"
+        heapq.heappush(busy, (end[i], a))
+    return names
+
+
 def make(directory: Path, calls: int) -> None:
     """Simulate and write the log (run in a child: its memory is not measured)."""
     import pandas as pd
@@ -81,6 +111,7 @@ def make(directory: Path, calls: int) -> None:
     del sc
     df = pd.concat(frames, ignore_index=True)
     df["call_id"] = range(len(df))
+    df["agent"] = agent_names(df)
     directory.mkdir(parents=True, exist_ok=True)
     write_log(df, directory / "log.parquet")
     write_log(df, directory / "log.csv")

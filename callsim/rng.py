@@ -36,6 +36,9 @@ STREAM_ID: dict[str, int] = {
     "absence": 13,
     "prompt": 14,
     "balk": 15,
+    "channel": 16,
+    "channel_outcome": 17,
+    "channel_time": 18,
 }
 
 

@@ -10,8 +10,11 @@ found and why it looks wrong. ``callsim validate`` and ``callsim run`` print the
   walk is cut after :data:`MAX_MENU_VISITS` visits); computed exactly from the menu's
   Markov chain per intent, weighted by each call type's expected arrivals;
 * a pool that never has an agent while call types it answers have arrivals;
-* a handle-time, after-call-work or patience distribution whose sampled mean is far
-  from its stated mean, or that overflows (e.g. Weibull ``shape: 0.001``).
+* a handle-time, after-call-work or patience distribution (``by_time`` blocks included)
+  whose sampled mean is far from its stated mean, or that overflows (e.g. Weibull
+  ``shape: 0.001``);
+* a trace (``arrivals.trace``) whose days do not match the horizon: calls left out, or
+  days after the trace with no calls.
 
 Imports :mod:`callsim.compiled` modules, :mod:`callsim.distributions` and numpy only.
 Randomness: one fixed :class:`numpy.random.SeedSequence`, so the warnings of a scenario
@@ -48,7 +51,29 @@ def scenario_warnings(cs: CompiledScenario) -> list[str]:
         out += _menu_warnings(cs.ivr, weights)
     out += _pool_warnings(cs, weights)
     out += _distribution_warnings(cs)
+    out += _trace_warnings(cs)
     return out
+
+
+def _trace_warnings(cs: CompiledScenario) -> list[str]:
+    """A trace whose days do not match the horizon (calls left out, or empty days)."""
+    tr = cs.trace
+    if tr is None:
+        return []
+    out: list[str] = []
+    days = cs.horizon / 86400.0
+    if tr.left_out:
+        out.append(f"arrivals.trace: {tr.left_out:,} of the trace's calls fall outside the "
+                   f"horizon ({days:g} days from {_hhmm(cs.clock_start)}; the trace has "
+                   f"{tr.n_days} days) and are not replayed; is that meant?")
+    elif days > tr.n_days + 1e-9:
+        out.append(f"arrivals.trace: the horizon is {days:g} days but the trace has "
+                   f"{tr.n_days}; the days after it have no calls; is that meant?")
+    return out
+
+
+def _hhmm(t: float) -> str:
+    return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}"
 
 
 # ------------------------------------------------------------------------ menu
@@ -283,4 +308,10 @@ def _distribution_warnings(cs: CompiledScenario) -> list[str]:
             problem = mean_problem(dist)
             if problem:
                 out.append(f"call_types.{ct.name}.{field}: {problem}")
+        for j, blk in enumerate(ct.blocks):
+            for field, bd in (("handle_time", blk.handle), ("after_call_work", blk.acw),
+                              ("patience", blk.patience)):
+                problem = mean_problem(bd) if bd is not None else None
+                if problem:
+                    out.append(f"call_types.{ct.name}.by_time[{j}].{field}: {problem}")
     return out

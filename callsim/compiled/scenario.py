@@ -2,7 +2,9 @@
 
 Owns the translation from the *description* (pydantic, clock times, profiles, files)
 to plain, fast objects in simulation seconds: piecewise-constant arrival rates,
-distributions, staffing change points, routing tables by index. Imports
+distributions, staffing change points, routing tables by index (channels and open hours
+compile in their own modules, :mod:`callsim.compiled.channels` and
+:mod:`callsim.compiled.hours`). Imports
 :mod:`callsim.config`, :mod:`callsim.distributions` and :mod:`callsim.errors`; never
 the model.
 
@@ -21,12 +23,15 @@ from typing import Any
 import numpy as np
 
 from callsim import distributions as d
+from callsim.compiled.channels import CompiledChannels, compile_channels
+from callsim.compiled.hours import CompiledHours, compile_hours
 from callsim.compiled.menu import CompiledIvr, compile_ivr
 from callsim.compiled.rates import PiecewiseRate, compile_rate
 from callsim.compiled.size import check_size
 from callsim.compiled.sources import base_dir, build_distribution
 from callsim.compiled.staffing import Piece, change_points, staffing_pieces
-from callsim.config import Scenario
+from callsim.compiled.trace import CompiledTrace, compile_trace
+from callsim.config import CallTypeCfg, DistCfg, Scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,20 @@ class CompiledCallType:
     transfer_out_time: d.Distribution = d.Deterministic(30.0)  # noqa: RUF009 (frozen)
     announce: tuple[str, tuple[tuple[float, float], ...]] | None = None
     """(mode, balk points (announced value, probability)) of the queue announcement."""
+    blocks: tuple[CompiledBlock, ...] = ()
+    """``by_time``: distributions by the caller's arrival clock time (non-overlapping)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledBlock:
+    """A ``by_time`` block: callers arriving at clock times in ``[start, end)`` (seconds
+    since 00:00) draw these distributions (None: the call type's own)."""
+
+    start: float
+    end: float
+    handle: d.Distribution | None
+    acw: d.Distribution | None
+    patience: d.Distribution | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +152,14 @@ class CompiledScenario:
     """Pool making calls back (-1: no callbacks)."""
     callback_threshold: int = 0
     callback_accept: float = 0.0
+    trace: CompiledTrace | None = None
+    """Recorded arrivals replayed instead of Poisson arrivals (``arrivals.trace``)."""
+    channels: CompiledChannels | None = None
+    """Contact channels customers try before phoning (:mod:`callsim.compiled.channels`),
+    or None."""
+    hours: CompiledHours | None = None
+    """Open hours of queues and menu options (:mod:`callsim.compiled.hours`), or None:
+    always open."""
     # --- io engineer (re/io): the scenario this was compiled from, so a compiled
     # scenario can be swept or given overrides; not part of the fingerprint.
     source: Scenario | None = field(default=None, compare=False, repr=False,
@@ -150,6 +177,8 @@ class CompiledScenario:
 
     def expected_arrivals(self, a: float, b: float) -> np.ndarray:
         """Expected arrivals per call type in ``[a, b)`` (without overdispersion)."""
+        if self.trace is not None:
+            return self.trace.expected(a, b, len(self.call_types))
         if self.arrivals_by_type is not None:
             return np.array([r.expected(a, b) for r in self.arrivals_by_type])
         assert self.arrivals_total is not None and self.mix is not None
@@ -197,6 +226,7 @@ def _compile(sc: Scenario) -> CompiledScenario:
             announce=((cfg.announce.mode, tuple((float(x), float(p))
                                                 for x, p in cfg.announce.balk))
                       if cfg.announce is not None else None),
+            blocks=_blocks(cfg, base, where),
         ))
     pools: list[CompiledPool] = []
     pindex = {p: i for i, p in enumerate(sc.pools)}
@@ -216,7 +246,10 @@ def _compile(sc: Scenario) -> CompiledScenario:
     by_type: tuple[PiecewiseRate, ...] | None = None
     total: PiecewiseRate | None = None
     mix: tuple[float, ...] | None = None
-    if arr.by_call_type is not None:
+    trace: CompiledTrace | None = None
+    if arr.trace is not None:
+        trace = compile_trace(arr.trace, sc, base)
+    elif arr.by_call_type is not None:
         by_type = tuple(
             compile_rate(arr.by_call_type[n], sc, base, f"arrivals.by_call_type.{n}",
                          factor=arr.scale)
@@ -249,8 +282,26 @@ def _compile(sc: Scenario) -> CompiledScenario:
                                          "misroute.transfer_time"),
         requeue_front=sc.misroute.requeue == "front",
         **_behaviour(sc, base, pindex),
+        trace=trace,
+        channels=compile_channels(sc, base),
+        hours=compile_hours(sc, sc.horizon.length + sc.horizon.drain_limit),
         source=sc,
     )
+
+
+def _blocks(cfg: CallTypeCfg, base: Path, where: str) -> tuple[CompiledBlock, ...]:
+    """The call type's ``by_time`` blocks, in the order given."""
+    out = []
+    for j, blk in enumerate(cfg.by_time or []):
+        w = f"{where}.by_time[{j}]"
+
+        def build(dist: DistCfg | None, name: str, w: str = w) -> d.Distribution | None:
+            return build_distribution(dist, base, f"{w}.{name}") if dist is not None else None
+
+        out.append(CompiledBlock(blk.start, blk.end, build(blk.handle_time, "handle_time"),
+                                 build(blk.after_call_work, "after_call_work"),
+                                 build(blk.patience, "patience")))
+    return tuple(out)
 
 
 def _handle_factors(skills: list[str], factor: float | dict[str, float],

@@ -76,4 +76,7 @@ def build_distribution(cfg: DistributionCfg, base: Path, where: str) -> d.Distri
     def read(file: str, column: str | None) -> list[float]:
         return read_numbers(base / file, column, where)
 
-    return cfg.build(read)
+    try:
+        return cfg.build(read)
+    except ValueError as exc:  # a data file whose numbers the distribution refuses
+        raise ConfigError(f"{where}: {exc}") from None

@@ -3,6 +3,16 @@
 Owns the translation of a pool's ``staffing`` (constant, per interval, daily shifts
 that may pass midnight) into pieces and change points, and how absence and shrinkage
 scale them. Imports :mod:`callsim.config` only.
+
+Fractional headcounts (``agents: 7.25``, ``per_interval: [5.9, 6.2, ...]``, e.g. a
+fitted mean headcount) are honoured exactly as a share of time, with no randomness:
+an interval whose entry is ``n + f`` (``0 < f < 1``) has ``n`` agents throughout and one
+more for the share ``f`` of it, so its scheduled agent-seconds are exactly
+``(n + f) x length``. The extra agent's time sits at the end of the interval when the
+next entry is larger than the previous one (the headcount steps up into the busier
+interval), else at its start, so the schedule changes at most twice per interval and
+follows the profile. A fractional constant ``agents`` is read as that entry for every
+hour. As with any headcount drop, an agent whose time ends mid-call finishes the call.
 """
 
 from __future__ import annotations
@@ -22,22 +32,39 @@ def staffing_pieces(st: Staffing, sc: Scenario) -> list[Piece]:
     h = sc.horizon
     t_end = h.length + h.drain_limit
     pieces: list[Piece] = []
-    if st.agents is not None:
+    if st.agents is not None and float(st.agents).is_integer():
         n_days = math.ceil(t_end / DAY)
         for k in range(n_days):
-            pieces.append((k * DAY, min((k + 1) * DAY, t_end), st.agents, k))
-    elif st.per_interval is not None:
-        slot = st.interval
-        vals = st.per_interval
+            pieces.append((k * DAY, min((k + 1) * DAY, t_end), int(st.agents), k))
+    elif st.agents is not None or st.per_interval is not None:
+        if st.per_interval is not None:
+            slot, vals = st.interval, list(st.per_interval)
+        else:  # a fractional constant: the same entry every hour
+            slot, vals = 3600.0, [float(st.agents or 0.0)] * 24
         daily = math.isclose(len(vals) * slot, DAY)
+
+        def entry(k: int) -> float:
+            # after a profile that covers only the horizon: its last headcount
+            return float(vals[k % len(vals)] if daily else vals[min(max(k, 0), len(vals) - 1)])
+
         first = math.floor(h.start / slot)
         last = math.ceil((h.start + t_end) / slot)
         for k in range(first, last):
-            # after a profile that covers only the horizon: its last headcount
-            v = vals[k % len(vals)] if daily else vals[min(k, len(vals) - 1)]
-            a = max(k * slot - h.start, 0.0)
-            b = min((k + 1) * slot - h.start, t_end)
-            pieces.append((a, b, int(v), int(k * slot // DAY)))
+            v = entry(k)
+            n = math.floor(v)
+            lo, hi = k * slot - h.start, (k + 1) * slot - h.start
+            group = int(k * slot // DAY)
+            a, b = max(lo, 0.0), min(hi, t_end)
+            pieces.append((a, b, n, group))
+            f = v - n
+            if f > 0:  # one more agent for the share f of the interval
+                if entry(k + 1) > entry(k - 1):
+                    xa, xb = hi - f * slot, hi
+                else:
+                    xa, xb = lo, lo + f * slot
+                xa, xb = max(xa, 0.0), min(xb, t_end)
+                if xb > xa:
+                    pieces.append((xa, xb, 1, group))
     else:
         assert st.shifts is not None
         n_days = math.ceil((h.start + t_end) / DAY) + 1

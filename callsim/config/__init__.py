@@ -3,7 +3,8 @@
 The description of a call centre as validated, immutable pydantic models. Rooms:
 ``units`` (durations, clocks, no-boolean numbers, the strict base), ``distributions``
 (the distribution registry: config and builder in one class), ``menu`` (the IVR
-section), ``schema`` (the scenario models), ``checks`` (cross-section checks, run by
+section), ``channels`` (chatbot, text...), ``hours`` (open hours, holidays),
+``schema`` (the scenario models), ``checks`` (cross-section checks, run by
 ``Scenario``'s model validator), ``yamlfile`` (strict YAML, limits, ``extends:``),
 ``values`` (``--set`` values), ``messages`` (pydantic errors as lines), ``loading``
 (load, validate, overrides), ``builders`` (ready-made scenarios). Imports only
@@ -11,6 +12,7 @@ section), ``schema`` (the scenario models), ``checks`` (cross-section checks, ru
 scenario or the engine.
 """
 
+from callsim.config.channels import ChannelCfg, FailureCfg
 from callsim.config.checks import cross_check, cross_problems
 from callsim.config.distributions import (
     DIST_NAMES,
@@ -27,6 +29,7 @@ from callsim.config.distributions import (
     WeibullCfg,
     register,
 )
+from callsim.config.hours import AfterHoursCfg, HoursCfg, OpenHoursCfg
 from callsim.config.loading import (
     apply_overrides,
     load_scenario,
@@ -72,9 +75,11 @@ from callsim.config.yamlfile import deep_merge, read_yaml
 __all__ = [
     "DISTRIBUTIONS",
     "DIST_NAMES",
+    "AfterHoursCfg",
     "Arrivals",
     "CallTypeCfg",
     "CallbackCfg",
+    "ChannelCfg",
     "Clock",
     "CsvProfile",
     "DeterministicCfg",
@@ -84,9 +89,11 @@ __all__ = [
     "Duration",
     "EmpiricalCfg",
     "ExponentialCfg",
+    "FailureCfg",
     "Float",
     "GammaCfg",
     "Horizon",
+    "HoursCfg",
     "Int",
     "IvrCfg",
     "KpiCfg",
@@ -95,6 +102,7 @@ __all__ = [
     "MenuOption",
     "MisrouteCfg",
     "Name",
+    "OpenHoursCfg",
     "PoolCfg",
     "PositiveDuration",
     "Probability",

@@ -4,7 +4,9 @@ Owns the checks no single section can make: skills, mixes and routing name real 
 types and pools, every call type is served and reachable through the menu, profiles
 cover the horizon, data files exist. :class:`~callsim.config.schema.Scenario` calls
 :func:`cross_problems` from its model validator, so every way of building a scenario
-is checked. Imports :mod:`callsim.errors` (and the schema's types for type checking
+is checked; the channels' and hours' own checks live in their modules
+(:mod:`callsim.config.channels`, :mod:`callsim.config.hours`) and are called from here.
+Imports :mod:`callsim.errors`, those two modules (and the schema's types for type checking
 only: the schema imports this module).
 """
 
@@ -14,6 +16,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from callsim.config.channels import channel_problems
+from callsim.config.hours import hours_problems
 from callsim.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -112,6 +116,7 @@ def cross_problems(sc: Scenario) -> list[str]:
     if sc.callbacks is not None and sc.callbacks.pool not in sc.pools:
         problems.append(f"callbacks.pool: {sc.callbacks.pool!r} is not an agent pool; "
                         f"allowed: {', '.join(pools)}")
+    problems += channel_problems(sc) + hours_problems(sc)
     return problems
 
 

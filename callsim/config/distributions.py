@@ -15,6 +15,7 @@ the file system.
 
 from __future__ import annotations
 
+import itertools
 import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
@@ -156,15 +157,21 @@ class UniformCfg(DistCfg):
 @register
 class EmpiricalCfg(DistCfg):
     """Resample observed durations: inline ``values`` or a ``file`` (one number per line,
-    or a CSV with a ``column``)."""
+    or a CSV with a ``column``), each equally likely, or with ``weights`` (inline, or a
+    ``weight_column`` of the file): value *i* is drawn with probability
+    ``weights[i] / sum(weights)`` (e.g. rounded durations and their counts)."""
 
     dist: Literal["empirical"]
     values: list[Annotated[Float, Field(ge=0, allow_inf_nan=False)]] | None = None
     """Observed durations (seconds)."""
+    weights: list[Annotated[Float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    """One weight per value (>= 0, not all 0); default: every value equally likely."""
     file: str | None = None
     """Path to a file of durations, relative to the scenario file."""
     column: str | None = None
     """Column of a CSV file to read (default: the only column)."""
+    weight_column: str | None = None
+    """Column of the CSV file holding each row's weight (default: none, equal weights)."""
 
     @model_validator(mode="after")
     def _one_source(self) -> EmpiricalCfg:
@@ -172,15 +179,72 @@ class EmpiricalCfg(DistCfg):
             raise ValueError("give exactly one of 'values' or 'file'")
         if self.values is not None and len(self.values) == 0:
             raise ValueError("'values' is empty; give at least one duration")
+        if self.weights is not None:
+            if self.values is None:
+                raise ValueError("'weights' go with 'values' (for a file, name its "
+                                 "'weight_column')")
+            if len(self.weights) != len(self.values):
+                raise ValueError(f"'weights' has {len(self.weights)} entries but 'values' "
+                                 f"has {len(self.values)}; give one weight per value")
+            if sum(self.weights) <= 0:
+                raise ValueError("'weights' sum to 0; give at least one positive weight")
+        if self.weight_column is not None and self.file is None:
+            raise ValueError("'weight_column' needs a 'file' (inline values take 'weights')")
         return self
 
     def build(self, read: ReadNumbers) -> d.Distribution:
         if self.values is not None:
+            if self.weights is not None:
+                return d.WeightedEmpirical(tuple(self.values), tuple(self.weights))
             return d.Empirical(tuple(self.values))
-        return d.Empirical(tuple(read(str(self.file), self.column)))
+        values = tuple(read(str(self.file), self.column))
+        if self.weight_column is None:
+            return d.Empirical(values)
+        weights = tuple(read(str(self.file), self.weight_column))
+        if sum(weights) <= 0:
+            raise ValueError(f"file {self.file!r}: column {self.weight_column!r} sums to 0; "
+                             "give at least one positive weight")
+        return d.WeightedEmpirical(values, weights)
 
     def files(self) -> list[str]:
         return [self.file] if self.file is not None else []
+
+
+@register
+class SurvivalCfg(DistCfg):
+    """A survival table (e.g. a Kaplan–Meier estimate of patience): ``P(X > times[i]) =
+    survival[i]``, with a step at each time, and beyond the last time an exponential
+    ``tail``: ``X = times[-1] + Exponential(tail.mean)``. ``callsim fit`` writes patience
+    in this form."""
+
+    dist: Literal["survival"]
+    times: list[Annotated[Float, Field(ge=0, allow_inf_nan=False)]] = Field(min_length=1)
+    """Increasing times (seconds) at which the survival steps down."""
+    survival: list[Annotated[Float, Field(ge=0, le=1)]] = Field(min_length=1)
+    """``P(X > time)`` just after each time: one per time, never rising."""
+    tail: ExponentialCfg | None = None
+    """Beyond the last time: ``{dist: exponential, mean: ...}`` (needed unless the last
+    survival is 0)."""
+
+    @model_validator(mode="after")
+    def _table(self) -> SurvivalCfg:
+        t, s = self.times, self.survival
+        if len(t) != len(s):
+            raise ValueError(f"'times' has {len(t)} entries but 'survival' has {len(s)}; "
+                             "give one survival per time")
+        if any(b <= a for a, b in itertools.pairwise(t)):
+            raise ValueError("'times' must increase")
+        if any(b > a for a, b in itertools.pairwise(s)):
+            raise ValueError("'survival' may not rise")
+        if s[-1] > 0 and self.tail is None:
+            raise ValueError(f"the last survival is {s[-1]:g} > 0: give a 'tail' "
+                             "({dist: exponential, mean: ...}) for what lies beyond the "
+                             "last time")
+        return self
+
+    def build(self, read: ReadNumbers) -> d.Distribution:
+        tail = self.tail.mean if self.tail is not None else 1.0
+        return d.SurvivalTable(tuple(self.times), tuple(self.survival), tail)
 
 
 DIST_NAMES: tuple[str, ...] = tuple(DISTRIBUTIONS)

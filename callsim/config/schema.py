@@ -1,11 +1,13 @@
 """The scenario models: what a call centre is, as validated, immutable pydantic models.
 
 Owns the sections of a scenario file (horizon, arrivals, call types, pools, queue, KPIs,
-IVR menu, misroutes, routing, redials, call-backs) and :class:`Scenario`, whose model
+IVR menu, misroutes, routing, redials, call-backs; channels and hours have their own
+modules) and :class:`Scenario`, whose model
 validator runs the cross-section checks of :mod:`callsim.config.checks`, so a scenario
 built directly with ``Scenario(...)`` is checked exactly like one loaded from a file.
 Numeric fields use the no-boolean types of :mod:`callsim.config.units`; distributions
-come from the registry in :mod:`callsim.config.distributions`. Imports those two modules
+come from the registry in :mod:`callsim.config.distributions`. Imports those two modules,
+:mod:`callsim.config.menu`, :mod:`callsim.config.channels`, :mod:`callsim.config.hours`
 and :mod:`callsim.config.checks`; never the loader, the compiled scenario or the engine.
 
 Units: every duration is in seconds. A duration may be written as a number of
@@ -22,6 +24,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     PrivateAttr,
@@ -31,10 +34,14 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from callsim.config.channels import ChannelCfg
 from callsim.config.checks import cross_problems
 from callsim.config.distributions import Dist, DistCfg
+from callsim.config.hours import HoursCfg
 from callsim.config.menu import IvrCfg, MisrouteCfg
+from callsim.config.timeblocks import TimeBlock, TraceCfg, check_blocks
 from callsim.config.units import (
+    NO_BOOL,
     Clock,
     Duration,
     Float,
@@ -166,10 +173,21 @@ class Arrivals(RateProfile):
     """A separate arrival profile (and random stream) per call type."""
     overdispersion: Annotated[Float, Field(ge=0, le=2)] = 0.0
     """Coefficient of variation of a gamma daily busyness factor (0 = plain Poisson)."""
+    trace: TraceCfg | None = None
+    """Recorded calls replayed as they arrived, instead of Poisson arrivals (see
+    :class:`~callsim.config.timeblocks.TraceCfg`); nothing else of ``arrivals`` applies."""
 
     @model_validator(mode="before")
     @classmethod
     def _by_type_skips_total(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "trace" in data:
+            clash = sorted(set(data) - {"trace"})
+            if clash:
+                raise ValueError(
+                    f"trace cannot be combined with {', '.join(clash)}; a trace replays "
+                    "the recorded calls as they are (no rates, mix, scale or overdispersion)"
+                )
+            return {**data, "rate": 1.0}  # placeholder, never used with a trace
         if isinstance(data, Mapping) and "by_call_type" in data:
             total = {"rate", "per_interval", "daily_volume", "csv", "hourly_shape", "mix"}
             clash = sorted(total & set(data))
@@ -183,7 +201,7 @@ class Arrivals(RateProfile):
 
     @model_validator(mode="after")
     def _mix(self) -> Arrivals:
-        if self.by_call_type is None:
+        if self.by_call_type is None and self.trace is None:
             if self.mix is None:
                 raise ValueError("a total arrival profile needs a 'mix' (share per call type)")
             total = sum(self.mix.values())
@@ -262,8 +280,19 @@ class CallTypeCfg(Strict):
     announce: AnnounceCfg | None = None
     """Tell callers who must wait in this call type's queue their expected wait or
     position; some hang up at once (outcome ``balked``). null = no announcement."""
+    by_time: list[TimeBlock] | None = None
+    """Handle time, after-call work and patience by the caller's arrival clock time:
+    blocks ``{start: "HH:MM", end: "HH:MM", handle_time/after_call_work/patience: ...}``
+    (non-overlapping, within a day); callers outside every block, and fields a block
+    leaves out, take this call type's own distributions."""
     description: str = ""
     """Free text."""
+
+    @model_validator(mode="after")
+    def _blocks(self) -> CallTypeCfg:
+        if self.by_time is not None:
+            check_blocks(self.by_time)
+        return self
 
 
 # -------------------------------------------------------------------- agent pools
@@ -308,14 +337,29 @@ class Shift(Strict):
         return self
 
 
+def _not_too_many(value: float) -> float:
+    if value > 2.0**53:
+        raise ValueError(f"{value:g} is too large for a number of agents (at most "
+                         f"{2**53:,})")
+    return value
+
+
+Agents = Annotated[float, NO_BOOL, Field(ge=0, allow_inf_nan=False),
+                   AfterValidator(_not_too_many)]
+"""A headcount: whole agents, or a fractional mean headcount (booleans refused)."""
+
+
 class Staffing(Strict):
     """How many agents a pool has over time: give exactly one of the three forms."""
 
-    agents: Annotated[Int, Field(ge=0)] | None = None
-    """A constant headcount."""
-    per_interval: list[Annotated[Int, Field(ge=0)]] | None = None
+    agents: Agents | None = None
+    """A constant headcount. A fraction is honoured as a share of time (see
+    :mod:`callsim.compiled.staffing`): 7.25 is 7 agents plus an eighth for a quarter of
+    every 15 minutes."""
+    per_interval: list[Agents] | None = None
     """Headcount per interval of length ``interval`` from 00:00 of the first day; one day
-    of entries repeats daily, otherwise it must cover the horizon."""
+    of entries repeats daily, otherwise it must cover the horizon. Fractions as for
+    ``agents``: the mean headcount of every interval is exactly its entry."""
     interval: PositiveDuration = 3600.0
     """Length of each ``per_interval`` entry."""
     shifts: list[Shift] | None = None
@@ -470,6 +514,12 @@ class Scenario(Strict):
     """Callers who call again after hanging up or being cut off."""
     callbacks: CallbackCfg | None = None
     """Offering a call back instead of waiting."""
+    channels: dict[Name, ChannelCfg] | None = None
+    """Contact channels (chatbot, text, ...) some customers try instead of, or before,
+    phoning (see :mod:`callsim.config.channels`)."""
+    hours: HoursCfg | None = None
+    """Open hours of queues and menu options, holidays, and what happens after hours
+    (see :mod:`callsim.config.hours`); without it everything is always open."""
     kpis: KpiCfg = Field(default_factory=KpiCfg)
     """KPI settings."""
     source: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
@@ -503,6 +553,11 @@ class Scenario(Strict):
                 cfg = getattr(ct, field)
                 if cfg is not None:
                     out.append((f"call_types.{name}.{field}", cfg))
+            for j, blk in enumerate(ct.by_time or []):
+                for field in ("handle_time", "after_call_work", "patience"):
+                    cfg = getattr(blk, field)
+                    if cfg is not None:
+                        out.append((f"call_types.{name}.by_time[{j}].{field}", cfg))
         if self.ivr is not None:
             for name, node in self.ivr.nodes.items():
                 out.append((f"ivr.nodes.{name}.prompt", node.prompt))
@@ -511,6 +566,9 @@ class Scenario(Strict):
         out.append(("misroute.transfer_time", self.misroute.transfer_time))
         if self.redials is not None:
             out.append(("redials.delay", self.redials.delay))
+        for name, ch in (self.channels or {}).items():
+            out.append((f"channels.{name}.time", ch.time))
+            out.append((f"channels.{name}.on_failure.delay", ch.on_failure.delay))
         return out
 
     def routing_for(self, call_type: str) -> list[str]:

@@ -10,6 +10,8 @@
 ``behaviour``             behaviour hooks; redials and customer call-backs
 ``transfers``             misroutes and transfers after a call
 ``announce``              queue announcements and balking
+``hours``                 open hours: closed queues and menu options, after hours
+``channels``              chatbot/text channels customers try before phoning
 ``draws``                 random numbers handed out one at a time
 ``recorder``              finished calls folded into tallies (no KPI is computed here)
 ``model``                 :class:`Model`: the run (entries, answers, staffing, drain)

@@ -175,7 +175,7 @@ class Redials(Behaviour):
         if self.walker is None:  # Clock.timer(t, enter, nxt), written out
             heappush(self.timers, (t, self.next_seq(), self.enter, nxt))
             return
-        outcome, q, ivr_time = self.walker.walk(nxt.ctype)
+        outcome, q, ivr_time = self.walker.walk(nxt.ctype, t)
         if q < 0:
             self.engine.menu_exit(nxt, outcome, ivr_time)
             return

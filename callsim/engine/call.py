@@ -40,6 +40,12 @@ class Outcome(IntEnum):
     """The caller left the queue for a call back that was never made."""
     BALKED = 10
     """Told the expected wait or position on joining the queue, hung up at once."""
+    FORWARDED = 11
+    """Reached a closed queue or menu option and was forwarded to an outside number
+    (after hours: :mod:`callsim.engine.hours`)."""
+    CLOSED = 12
+    """Reached a closed queue or menu option, heard a closed message and was
+    disconnected."""
 
 
 _LABELS = {Outcome.CALL_BACK: "callback", Outcome.CALL_BACK_OPEN: "callback_open"}

@@ -1,8 +1,9 @@
 """The caller's walk through the compiled IVR (ARS) menu.
 
 Owns the menu semantics at run time: prompts, decisions, wrong keys, timeouts with
-repeats, hang-ups, self-service exits and disconnects. Imports
-:mod:`callsim.compiled.menu`, :mod:`callsim.engine.call` (outcome codes),
+repeats, hang-ups, self-service exits and disconnects (options with open hours ask
+:class:`~callsim.engine.hours.TimedOptions`). Imports :mod:`callsim.compiled.menu`,
+:mod:`callsim.compiled.hours` (action kinds), :mod:`callsim.engine.call` (outcome codes),
 :mod:`callsim.engine.draws`, :mod:`callsim.distributions` and :mod:`callsim.rng`; the
 model calls :meth:`MenuWalker.walk` once per caller.
 
@@ -21,11 +22,17 @@ probability), then takes a decision time and presses a key:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from callsim import distributions as d
+from callsim.compiled.hours import EXIT, TIMED
 from callsim.compiled.menu import GOTO, QUEUE, SELF, CompiledIvr
 from callsim.engine.call import NO_OUTCOME, Outcome
 from callsim.engine.draws import Draws
 from callsim.rng import Streams
+
+if TYPE_CHECKING:
+    from callsim.engine.hours import TimedOptions
 
 # walk results: the caller's outcome, or NO_OUTCOME on reaching a queue (plain ints)
 _TO_QUEUE = NO_OUTCOME
@@ -42,7 +49,8 @@ class MenuWalker:
     the design, unlike the callers' own attributes.
     """
 
-    def __init__(self, ivr: CompiledIvr, streams: Streams) -> None:
+    def __init__(self, ivr: CompiledIvr, streams: Streams,
+                 timed: TimedOptions | None = None) -> None:
         self._choice = Draws(streams.get("menu_choice")).next
         self._error = Draws(streams.get("menu_error")).next
         self._hang = Draws(streams.get("ivr_hangup")).next
@@ -52,21 +60,27 @@ class MenuWalker:
             Draws(streams.get("prompt", n.name + "/decision"), n.decision)
             if n.decision is not None else None for n in ivr.nodes
         ]
+        # options with open hours (engine/hours.py): their actions become (TIMED, i)
+        self._timed = timed.resolve if timed is not None else None
+        actions = [n.actions if timed is None else timed.actions(i, n.actions)
+                   for i, n in enumerate(ivr.nodes)]
         # per node, everything the walk reads, as one tuple (no attribute look-ups)
         self._plans = [
             (prompts[i].next, n.hazard, n.hangup,
              dec.next if dec is not None else None, n.timeout_rate,
              n.timeout_rate + n.error_rate, n.max_repeats, n.on_timeout, n.wrong,
-             n.self_option, n.correct, n.correct_cw, n.actions)
+             n.self_option, n.correct, n.correct_cw, actions[i])
             for i, (n, dec) in enumerate(zip(ivr.nodes, decisions, strict=True))
         ]
 
-    def walk(self, intent: int) -> tuple[int, int, float]:
-        """One caller's path: (outcome, queue, time spent in the IVR).
+    def walk(self, intent: int, t0: float = 0.0) -> tuple[int, int, float]:
+        """One caller's path from time *t0*: (outcome, queue, time spent in the IVR).
 
         The outcome is an :class:`~callsim.engine.call.Outcome` value (``IVR_HANGUP``,
-        ``SELF_SERVED`` or ``DISCONNECTED``) with queue -1 for a caller who leaves in the
-        menu, and ``NO_OUTCOME`` with the queue's index for one who reaches a queue.
+        ``SELF_SERVED`` or ``DISCONNECTED``; ``FORWARDED`` or ``CLOSED`` at a closed
+        option) with queue -1 for a caller who leaves in the menu, and ``NO_OUTCOME`` with
+        the queue's index for one who reaches a queue. *t0* (the call's arrival) matters
+        only for options with open hours.
         """
         plans = self._plans
         choice = self._choice
@@ -121,5 +135,17 @@ class MenuWalker:
                 continue
             if kind == SELF:
                 return _SELF_SERVED, -1, t
+            if kind == TIMED:  # an option with open hours, pressed at t0 + t
+                kind, target = self._timed(target, t0 + t)  # type: ignore[misc]
+                if kind == QUEUE:
+                    return _TO_QUEUE, target, t
+                if kind == GOTO:
+                    node_i = target
+                    repeats = 0
+                    continue
+                if kind == SELF:
+                    return _SELF_SERVED, -1, t
+                if kind == EXIT:
+                    return target, -1, t
             return _DISCONNECTED, -1, t
         return _DISCONNECTED, -1, t

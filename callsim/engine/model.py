@@ -7,7 +7,8 @@ The other rooms: routing (:mod:`~callsim.engine.routing`), abandonment
 (:mod:`~callsim.engine.abandonment`), behaviours (:mod:`~callsim.engine.behaviour`,
 :mod:`~callsim.engine.transfers`, :mod:`~callsim.engine.announce`), the menu walk
 (:mod:`~callsim.engine.menu`), the clock (:mod:`~callsim.engine.clock`, the only code
-touching SimPy's internals).
+touching SimPy's internals), open hours (:mod:`~callsim.engine.hours`) and contact
+channels (:mod:`~callsim.engine.channels`), both installed only when a scenario has them.
 Imports :mod:`callsim.compiled`, :mod:`callsim.errors`, :mod:`callsim.rng` and the engine
 modules; never the results, experiment or UI layers.
 
@@ -41,7 +42,10 @@ from callsim.engine.announce import Announcements
 from callsim.engine.arrivals import sample_block
 from callsim.engine.behaviour import Behaviour, CallBacks, Redials, hook
 from callsim.engine.call import Call, Outcome
+from callsim.engine.callers import arrival_clock, draw_blocked, trace_block
+from callsim.engine.channels import Channels
 from callsim.engine.clock import Alarm, Clock, Handler, Wake
+from callsim.engine.hours import OpenHours, TimedOptions
 from callsim.engine.menu import MenuWalker
 from callsim.engine.recorder import FLUSH_EVERY, Recorder, Tallies
 from callsim.engine.routing import Pool, Queue, build_routing
@@ -100,8 +104,18 @@ class Model:
         self.next_id: Callable[[], int] = itertools.count().__next__
         """Call ids in creation order (a C-level counter: no Python call per call)."""
         self.t_stop = cs.horizon + cs.drain_limit
-        self.walker = MenuWalker(cs.ivr, streams) if cs.ivr is not None else None
+        # --- time-of-day routing and channels (engine/hours.py, engine/channels.py):
+        # installed only when the scenario has them. Closed queues wrap enter/join (before
+        # any behaviour takes a reference to them); channels split each arrival block.
+        self._hours = OpenHours.active(cs)
+        if self._hours:
+            hours = OpenHours(self, cs, ab, self.t_stop)
+            self.enter, self.join = hours.guard(self.enter, self.join)  # type: ignore[method-assign,assignment]
+        self.walker = (MenuWalker(cs.ivr, streams, TimedOptions.of(cs))
+                       if cs.ivr is not None else None)
         home = list(cs.ivr.home) if cs.ivr is not None else list(range(len(cs.call_types)))
+        self.channels = Channels(cs, streams, home) if cs.channels is not None else None
+        # ---
         self.misroutes = Misroutes(self, cs, streams, home)
         behaviours: list[Behaviour] = []  # on_enter: announcements, then call-back offers
         if Announcements.active(cs):
@@ -121,6 +135,8 @@ class Model:
         ab.on_lost = self._on_lost
         self._direct = self.DIRECT_ANSWERS and self._on_answer is None
         """Callers answered on arrival skip the :class:`Call` object (see :meth:`_arrive`)."""
+        self._inline_enter = not self._hours
+        """:meth:`_arrive` writes :meth:`enter` out, unless open hours wrap it."""
         self._record_answered = recorder.add_answered
         self._release: list[Handler] = [self._on_release]
         self._alarms: list[list[Alarm]] = [[] for _ in self.pools]
@@ -166,8 +182,11 @@ class Model:
         self.clock.run(self.t_stop, self._next_entry(), self._arrive)
         self._drain()
         n_created = self.next_id()  # the first id not handed out
-        return self.recorder.finish([p.present_log for p in self.pools], n_created,
-                                    self.clock.now)
+        tallies = self.recorder.finish([p.present_log for p in self.pools], n_created,
+                                       self.clock.now)
+        if self.channels is not None:
+            tallies.channels = self.channels.result()
+        return tallies
 
     def _next_entry(self) -> float:
         """The next queue entry's time, loading arrival blocks as needed (``inf`` when
@@ -192,7 +211,11 @@ class Model:
         their queue entries with the entries still pending from the previous block."""
         self.recorder.flush()  # fold the previous day's calls: memory stays flat
         cs = self.cs
-        times, kinds = sample_block(cs, self.streams, a, b)
+        recorded = None
+        if cs.trace is not None:  # issue 11: recorded arrivals (and talk times)
+            times, kinds, recorded = trace_block(cs, a, b)
+        else:
+            times, kinds = sample_block(cs, self.streams, a, b)
         n = times.size
         handle = np.empty(n)
         acw = np.zeros(n)
@@ -201,24 +224,35 @@ class Model:
             idx = np.flatnonzero(kinds == k)
             if idx.size == 0:
                 continue
+            if ct.blocks:  # issue 11: by_time blocks, by the arrival clock
+                handle[idx], acw[idx], patience[idx] = draw_blocked(
+                    ct, arrival_clock(cs, times[idx]), self.streams)
+                continue
             handle[idx] = ct.handle.sample(self.streams.get("handle", ct.name), idx.size)
             patience[idx] = ct.patience.sample(self.streams.get("patience", ct.name), idx.size)
             if ct.acw is not None:
                 acw[idx] = ct.acw.sample(self.streams.get("after_call_work", ct.name), idx.size)
+        if recorded is not None:
+            known = ~np.isnan(recorded)
+            handle[known] = recorded[known]
         kl = kinds.tolist()
         rows: list[Row] = list(zip(times.tolist(), kl, kl, [0.0] * n, handle.tolist(),
                                    acw.tolist(), patience.tolist(), strict=True))
+        direct: list[Row] = []
+        if self.channels is not None:  # some try a channel first (engine/channels.py)
+            rows, direct = self.channels.route(rows, times, kinds)
         pending = self._rows[self._j:]
-        if self.walker is None and not pending and not np.any(times[1:] < times[:-1]):
+        if (self.walker is None and not pending and not direct
+                and not np.any(times[1:] < times[:-1])):
             # no menu: each caller enters their queue on arrival, already in order
             self._rows = rows
-            self._entry = times.tolist()
+            self._entry = [r[0] for r in rows]
             self._j = 0
             return
         if self.walker is not None:
             rows = self._walk_menu(rows)
-        if pending:
-            rows = pending + rows
+        if pending or direct:
+            rows = pending + rows + direct
         rows.sort(key=_entry_time)
         self._rows = rows
         self._entry = [r[0] + r[3] for r in rows]
@@ -229,7 +263,7 @@ class Model:
         walk = self.walker.walk  # type: ignore[union-attr]
         out = []
         for r in rows:
-            outcome, q, t = walk(r[1])
+            outcome, q, t = walk(r[1], r[0])
             if q >= 0:
                 out.append((r[0], r[1], q, t, r[4], r[5], r[6]))
                 continue
@@ -339,6 +373,12 @@ class Model:
         """
         j = self._j
         arrival, k, q, ivr_time, handle, acw, patience = self._rows[j]
+        if not self._inline_enter:  # open hours: the guarded enter decides
+            call = Call(self.next_id(), k, arrival, handle, acw, patience)
+            call.ivr_time = ivr_time
+            call.queue = q
+            self.enter(call, now)
+            return self._arrived(j)
         queue = self.queues[q]
         for pool in queue.immediate:
             agent = pool.select_agent(queue)
@@ -372,6 +412,10 @@ class Model:
             call.since = call.queued_at = now
             call.deadline = now + patience
             self._no_agent(call, queue, now)
+        return self._arrived(j)
+
+    def _arrived(self, j: int) -> float:
+        """Caller *j* has entered: the next entry time."""
         j += 1
         self._j = j
         if not j & _FLUSH_MASK:  # fold finished calls: memory stays flat

@@ -158,6 +158,9 @@ class Tallies:
     t_end: float
     records: dict[str, np.ndarray] | None = None
     """Per-call columns in call-id order (``record_calls``), else None."""
+    channels: Any = None
+    """The :class:`~callsim.engine.channels.ChannelTally` of a scenario with channels
+    (set by the model), else None."""
 
 
 class Recorder:
@@ -192,6 +195,9 @@ class Recorder:
         come from one cumulative area."""
         self.right = (np.asarray(cs.ivr.right, dtype=bool) if cs.ivr is not None
                       else np.eye(K, dtype=bool))
+        if cs.hours is not None:  # after-hours forwards to a queue are not misroutes
+            for k, q in cs.hours.forwards:
+                self.right[k, q] = True
         self.n_cols = _C_OUT + N_OUT + S
         self.tally = np.zeros((K, self.n_cols))  # measured calls
         self.int_tally = np.zeros((K, self.n_int, self.n_cols))  # all calls, by interval

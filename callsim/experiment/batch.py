@@ -95,7 +95,7 @@ class _Design:
     """The state of one design while its replications run and are folded in order."""
 
     def __init__(self, key: str, cs: CompiledScenario, seed: int,
-                 store: CheckpointStore | None) -> None:
+                 store: CheckpointStore | None, keep_tables: bool = False) -> None:
         self.key = key
         self.cs = cs
         self.task_cs = dataclasses.replace(cs, source=None)  # what workers need, no more
@@ -109,6 +109,8 @@ class _Design:
         self.loaded = 0
         self.ran = 0
         self.stopping: dict[str, Any] | None = None
+        self.keep_tables = keep_tables
+        self.kept: dict[str, list[pd.DataFrame]] = {}
 
     @property
     def folded(self) -> int:
@@ -124,6 +126,9 @@ class _Design:
                 if name not in self.tables:  # counts are pooled, tables of KPIs averaged
                     self.tables[name] = TableSum(name) if name == "clock" else TableMean(name)
                 self.tables[name].add(table, r.replication)
+                if self.keep_tables:
+                    self.kept.setdefault(name, []).append(
+                        table.to_frame().assign(replication=r.replication))
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows).set_index("replication")
@@ -132,7 +137,7 @@ class _Design:
         if self.pending or self.folded != self.target:
             raise ModelError(f"design {self.key!r}: {self.folded} replications folded, "
                              f"{self.target} planned")
-        meta: dict[str, Any] = {}
+        meta: dict[str, Any] = {"window": self.cs.horizon - self.cs.warmup}
         if self.stopping is not None:
             meta["stopping"] = self.stopping
         empty = TableMean("")
@@ -144,6 +149,8 @@ class _Design:
             info={**info, "replications_read": self.loaded, "replications_run": self.ran,
                   **({"out": str(self.store.root)} if self.store else {})},
             clock=clock_table(self.tables.get("clock", empty).result()),
+            per_replication={name: pd.concat(frames, ignore_index=True)
+                             for name, frames in self.kept.items()},
         )
 
 
@@ -295,7 +302,7 @@ def run_batches(
     level: float = 0.95, *, backend: str | None = None, jobs: int | None = None,
     scheduler: Any = None, runner: Runner | None = None, out: str | Path | None = None,
     precision: Mapping[str, float] | None = None, max_reps: int | None = None,
-    progress: bool | Progress | None = None,
+    progress: bool | Progress | None = None, keep_tables: bool = False,
 ) -> dict[str, BatchResult]:
     """Run batches of several designs on one backend, with the same seed (common random numbers).
 
@@ -304,7 +311,8 @@ def run_batches(
     :mod:`callsim.io.rundir`): design ``name`` is checkpointed in ``out/name`` and the
     paired differences from the first design are written beside them. The other
     parameters are as for :func:`run_batch`; with *precision*, each design stops on
-    its own.
+    its own; with *keep_tables*, each batch keeps its per-replication tables
+    (:attr:`BatchResult.per_replication`).
 
     Returns
     -------
@@ -322,7 +330,8 @@ def run_batches(
         folders = design_folders(root, compiled)
         open_folder(root, "comparison", seed,
                     {"designs": {k: f.name for k, f in folders.items()}})
-    states = [_Design(key, cs, seed, CheckpointStore(folders[key], cs, seed) if root else None)
+    states = [_Design(key, cs, seed, CheckpointStore(folders[key], cs, seed) if root else None,
+                      keep_tables)
               for key, cs in compiled.items()]
     with using_runner(runner, backend, jobs, scheduler) as r:
         info = _execute(states, first, precision=prec, max_reps=top, level=level, runner=r,
@@ -344,7 +353,8 @@ def run_batch(scenario: ScenarioLike, reps: int | None = 10, seed: int = 0,
               scheduler: Any = None, runner: Runner | None = None,
               out: str | Path | None = None, precision: Mapping[str, float] | None = None,
               max_reps: int | None = None,
-              progress: bool | Progress | None = None) -> BatchResult:
+              progress: bool | Progress | None = None,
+              keep_tables: bool = False) -> BatchResult:
     """Run replications ``0 .. reps-1`` of *scenario* with root seed *seed*.
 
     Parameters
@@ -390,6 +400,10 @@ def run_batch(scenario: ScenarioLike, reps: int | None = 10, seed: int = 0,
         Show progress: ``None`` (default) a bar on stderr when it is a terminal or in
         a notebook; ``True``/``False``; or a
         :class:`~callsim.experiment.progress.Progress` of your own.
+    keep_tables
+        Keep every replication's interval, agent and clock tables in
+        :attr:`BatchResult.per_replication` (long tables with a ``replication``
+        column; replications read from *out* included), not only their means.
 
     Returns
     -------
@@ -400,7 +414,7 @@ def run_batch(scenario: ScenarioLike, reps: int | None = 10, seed: int = 0,
     prec = check_precision(precision)
     first, top = _resolve_counts(reps, prec, max_reps)
     store = CheckpointStore(Path(out), cs, seed) if out is not None else None
-    d = _Design("", cs, seed, store)
+    d = _Design("", cs, seed, store, keep_tables)
     with using_runner(runner, backend, jobs, scheduler) as r:
         info = _execute([d], first, precision=prec, max_reps=top, level=level, runner=r,
                         progress=progress, label=cs.name)

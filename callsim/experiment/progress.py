@@ -2,7 +2,8 @@
 
 Owns the :class:`Progress` protocol that batches, sweeps and comparisons report to
 (how many replications are planned, done, and a label), the no-op :class:`NoProgress`,
-and the hook through which the public API supplies the progress bar
+:class:`Shared` (one display followed by many batches: a search or a staffing plan shows
+one bar for its whole run), and the hook through which the public API supplies the progress bar
 (:func:`set_progress_factory`; ``callsim`` registers :mod:`callsim.ui.progress`'s rich
 bar), so that experiments never import the UI. Imports nothing from callsim.
 """
@@ -52,6 +53,44 @@ class NoProgress:
 
     def describe(self, description: str) -> None:
         return None
+
+
+class Shared:
+    """A :class:`Progress` already entered by its owner, lent to the batches of a longer
+    run (a search, a staffing plan): entering and leaving it does nothing, so the
+    owner's display stays up from the first batch to the last.
+
+    Parameters
+    ----------
+    owner
+        The owner's progress display (entered and left by the owner).
+    plan
+        Whether the batches add their replications to the total (``True``), or the
+        owner planned the total itself (``False``: batches only advance it).
+    """
+
+    def __init__(self, owner: Progress, plan: bool = True) -> None:
+        self.owner = owner
+        self.plan = plan
+
+    def __enter__(self) -> Shared:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        return None
+
+    def extend(self, more: int, already_done: int = 0) -> None:
+        if self.plan:
+            self.owner.extend(more, already_done)
+        elif already_done:
+            self.owner.advance(already_done)
+
+    def advance(self, n: int = 1) -> None:
+        self.owner.advance(n)
+
+    def describe(self, description: str) -> None:
+        self.owner.describe(description)
 
 
 ProgressFactory = Callable[[bool | None, str], Progress]

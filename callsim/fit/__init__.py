@@ -22,7 +22,7 @@ Public API
     The self-contained HTML fit report.
 ``write_trace(log, path, days=...) -> dict``
     The recorded arrivals as a CSV and the ``arrivals: {trace: ...}`` section that
-    replays them (for ``callsim replay``; the engine side is pending).
+    replays them (``callsim replay``).
 
 Owns fitting and scoring. Imports :mod:`callsim.logs`, :mod:`callsim.analytic` and
 (for parsing durations) :mod:`callsim.config`; never the simulation model: simulated

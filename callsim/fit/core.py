@@ -6,7 +6,7 @@ table) and the scenario writer (:meth:`FitResult.scenario_dict`,
 this package; never the simulation model (the scenario is a plain mapping that
 :func:`callsim.config.validate` checks).
 
-What the scenario holds (``engine="planned"``, the forms of issue 11):
+What the scenario holds (``engine="planned"``, the default):
 
 - ``arrivals.by_call_type.T.per_interval``: mean calls per clock interval over the
   selected days (with the IVR: every call; without: calls that reached a queue), and
@@ -25,13 +25,18 @@ What the scenario holds (``engine="planned"``, the forms of issue 11):
   ``ivr="menu"`` counts every call as an arrival and adds the day's hang-up share
   (``hangup``); ``ivr="none"`` leaves the IVR out (arrivals = calls reaching a queue);
 - ``pools.agents``: one pool with every skill, fractional ``per_interval`` staffing =
-  the ``busy_waiting`` estimate (:mod:`callsim.fit.staffing`);
+  the ``available`` estimate when the log names its agents, else ``busy_waiting``
+  (:mod:`callsim.fit.staffing`; ``staffing=`` chooses);
+- with ``priority=True``: call types split into priority classes by the log's
+  ``priority`` column (:mod:`callsim.fit.classes`), each with ``priority:``, and the
+  pool serves higher priorities first (``policy: priority``);
 - ``queue.short_abandon``: 0 unless asked, so KPIs keep the log's definitions.
 
-``engine="current"`` writes what today's engine accepts: weighted empirical and
-survival tables become 1,000 equally likely quantiles, ``by_time`` is left out (the day
-fit applies) and fractional staffing becomes whole agents on tenths of each interval
-(floor and ceil spread evenly, keeping the mean to a tenth of an agent).
+The planned form is what callsim runs (and what :meth:`FitResult.write_scenario` and
+``callsim fit`` write). ``engine="current"`` writes the older, coarser form: weighted
+empirical and survival tables become 1,000 equally likely quantiles, ``by_time`` is left
+out (the day fit applies) and fractional staffing becomes whole agents on tenths of
+each interval (floor and ceil spread evenly, keeping the mean to a tenth of an agent).
 """
 
 from __future__ import annotations
@@ -48,10 +53,11 @@ import yaml
 from scipy import stats
 
 from callsim.fit.arrivals import arrival_counts, overdispersion, parse_days, select_days
+from callsim.fit.classes import priority_classes
 from callsim.fit.dists import DurationFit, dist_quantiles, fit_duration
 from callsim.fit.km import PatienceFit, fit_patience
 from callsim.fit.report import FitReport
-from callsim.fit.staffing import infer_staffing
+from callsim.fit.staffing import METHODS, infer_staffing
 from callsim.logs import CallLog, LogError
 
 Engine = Literal["planned", "current"]
@@ -168,6 +174,9 @@ class FitResult:
                     blocks.append(blk)
             if blocks and not current:
                 entry["by_time"] = blocks
+            prios = self.options.get("priority")
+            if prios:
+                entry["priority"] = int(prios.get(name, 0))
             ct[name] = entry
         arr = self.arrivals
         by_type = {}
@@ -193,6 +202,8 @@ class FitResult:
                                               "interval": staff_iv}}},
             "queue": {"short_abandon": float(self.options["short_abandon"])},
         }
+        if self.options.get("priority"):
+            out["pools"]["agents"]["policy"] = "priority"
         mode = self.options.get("ivr", "prompt")
         if self.ivr is not None and mode != "none":
             out["ivr"] = {"root": "menu", "nodes": {"menu": {
@@ -262,6 +273,7 @@ def fit_log(
     ivr: Literal["prompt", "menu", "none"] = "prompt",
     short_abandon: float = 0.0, short_call: float = 10.0, min_block_calls: int = 300,
     min_block_events: int = 50, min_at_risk: int = 30, seed: int = 0,
+    priority: bool = False, staffing: str = "auto",
 ) -> FitResult:
     """Estimate a scenario for an average selected day from a call log.
 
@@ -290,7 +302,15 @@ def fit_log(
     min_at_risk
         Callers still at risk where the survival table stops and the tail begins.
     seed
-        Seed of the bootstrap of the overdispersion CI.
+        Seed of the bootstrap of the overdispersion CI (and of the priority classes).
+    priority
+        Split call types into priority classes by the log's ``priority`` column
+        (:func:`callsim.fit.classes.priority_classes`) and serve higher priorities first
+        (``policy: priority``).
+    staffing
+        The staffing measure the scenario uses (see :mod:`callsim.fit.staffing`):
+        ``auto`` (``available`` when the log names agents, else ``busy_waiting``),
+        ``available``, ``busy_waiting``, ``busy`` or ``distinct``.
 
     Raises
     ------
@@ -298,6 +318,9 @@ def fit_log(
         When the selection leaves no calls, or an option is invalid.
     """
     src = log.source
+    classes = None
+    if priority:
+        log, classes = priority_classes(log, seed=seed)
     try:
         iv = float(interval) if not isinstance(interval, str) else _duration(interval)
         wd = parse_days(days)
@@ -323,12 +346,19 @@ def fit_log(
     fits = {t: _fit_type(calls.loc[calls["call_type"] == t], t, edges, short_call,
                          min_block_calls, min_block_events, min_at_risk) for t in types}
     ivr_fit = _fit_ivr(calls, short_call) if has_ivr else None
-    staffing = infer_staffing(calls, day_index, iv)
+    if staffing != "auto" and staffing not in METHODS:
+        raise LogError(f"{src}: staffing={staffing!r}; allowed: auto, {', '.join(METHODS)}")
+    staff = infer_staffing(calls, day_index, iv, method=staffing)
     label = ",".join(wd) if wd else ("selected dates" if dates is not None else "all days")
     return FitResult(source=src, days=day_index, interval=iv, arrivals=arrivals,
                      daily=daily, overdispersion=od, types=fits, ivr=ivr_fit,
-                     staffing=staffing,
+                     staffing=staff,
                      options={"days": wd, "days_label": label, "ivr": ivr,
+                              "staffing": staff.attrs.get("method", staffing),
+                              "priority": (dict(classes.priority) if classes is not None
+                                           and len(set(classes.priority.values())) > 1
+                                           else None),
+                              "classes": classes,
                               "short_abandon": short_abandon, "short_call": short_call,
                               "blocks": list(blocks or []), "seed": seed,
                               "dropped": dict(log.dropped), "flags": dict(log.flags)})

@@ -105,16 +105,25 @@ def fig_patience(fit: FitResult) -> Figure:
     return fig
 
 
+STAFFING_LABELS = {"available": "in a call or available (idle, weighted)",
+                   "busy_waiting": "busy while someone waits", "busy": "mean busy agents",
+                   "distinct": "distinct agents"}
+"""Legend labels of the staffing measures (:mod:`callsim.fit.staffing`)."""
+
+
 def fig_staffing(fit: FitResult) -> Figure:
-    """The three staffing measures per interval; the one used with its 95 % CI."""
+    """The staffing measures per interval; the one used with its 95 % CI."""
     st = fit.staffing
+    used = str(st.attrs.get("method", fit.options.get("staffing", "busy_waiting")))
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.subplots()
     x = st["start"].to_numpy() / 3600.0
-    ax.step(x, st["distinct"], where="post", label="distinct agents", ls=":")
-    ax.step(x, st["busy"], where="post", label="mean busy agents", ls="--")
+    for col, ls in (("distinct", ":"), ("busy", "--"), ("busy_waiting", "-."),
+                    ("available", "-")):
+        if col in st.columns and col != used and st[col].notna().any():
+            ax.step(x, st[col], where="post", label=STAFFING_LABELS[col], ls=ls, lw=1)
     ax.step(x, st["agents"], where="post", color="k", lw=2,
-            label="busy while someone waits (used)")
+            label=f"{STAFFING_LABELS.get(used, used)} (used)")
     ax.fill_between(x, st["agents_low"], st["agents_high"], step="post", alpha=0.2,
                     color="k")
     ax.set_xlabel("clock hour")

@@ -29,6 +29,19 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _staffing_words(fit: FitResult) -> str:
+    method = str(fit.staffing.attrs.get("method", fit.options.get("staffing", "")))
+    if method == "available":
+        a = fit.staffing.attrs.get("availability") or []
+        return ("agents in a call plus, while nobody waits, idle agents weighted by how "
+                "available an agent idle that long was (learnt from which idle agent took "
+                "each call answered at once: " + ", ".join(f"{x:.2f}" for x in a)
+                + " for idle 0-10 s, 10-20 s, 20-30 s, 30-60 s, 1-2, 2-3, 3-5, 5-10, 10-15, "
+                "15-30 and 30-60 min)")
+    return {"busy_waiting": "agents busy while someone waits",
+            "busy": "mean busy agents", "distinct": "distinct agents"}.get(method, method)
+
+
 def write_fit_html(fit: FitResult, path: str | Path, dropped: dict[str, int] | None = None,
                    flags: dict[str, int] | None = None) -> Path:
     """Write the fit report as one HTML file with embedded figures; return its path."""
@@ -39,7 +52,8 @@ def write_fit_html(fit: FitResult, path: str | Path, dropped: dict[str, int] | N
              f"<p>{len(fit.days)} selected days ({html.escape(fit.options['days_label'])}: "
              f"{fit.days.min().date()} to {fit.days.max().date()}), interval "
              f"{fit.interval / 60:g} min, {len(fit.types)} call types. Staffing in the "
-             "scenario: agents busy while someone waits (see the staffing figure).</p>"]
+             f"scenario: {html.escape(_staffing_words(fit))} (see the staffing "
+             "figure).</p>"]
     for title, counts in (("Dropped rows", dropped), ("Flagged rows", flags)):
         if counts:
             items = "".join(f"<li>{html.escape(k)}: {v}</li>" for k, v in counts.items())

@@ -114,11 +114,15 @@ def report_table(fit: FitResult) -> FitReport:
     st = fit.staffing
     for r in st.to_dict("records"):
         if float(r["agents"]) > 0 or float(r["busy"]) > 0:
-            _row(rows, "agents (busy while someone waits)", "all", str(r["clock"]),
+            _row(rows, f"agents ({st.attrs.get('method', 'busy_waiting')})", "all",
+                 str(r["clock"]),
                  float(r["agents"]), float(r["agents_low"]), float(r["agents_high"]), nd,
                  "used in the scenario",
-                 f"busy {float(r['busy']):.2f}, distinct {float(r['distinct']):.2f}, "
-                 f"max-busy fallback on {float(r['fallback_share']):.0%} of days")
+                 f"busy {float(r['busy']):.2f}, busy while waiting "
+                 f"{float(r['busy_waiting']):.2f}, available "
+                 f"{float(r.get('available', math.nan)):.2f}, distinct "
+                 f"{float(r['distinct']):.2f}, max-busy fallback on "
+                 f"{float(r['fallback_share']):.0%} of days")
     out = pd.DataFrame(rows)
     num = ["estimate", "ci_low", "ci_high", "n"]
     out[num] = out[num].astype(float)

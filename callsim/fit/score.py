@@ -177,6 +177,64 @@ def clock_table_from_results(results: Sequence[Any], interval: float = 3600.0,
                        short_abandon=short_abandon, n_days=n_days)
 
 
+def clock_table_from_run(clock: pd.DataFrame) -> pd.DataFrame:
+    """A run folder's ``clock.csv`` (:mod:`callsim.results.clock`: KPIs per clock interval
+    pooled over days and replications) in the columns of :func:`clock_table`.
+
+    ``n_days`` is the number of days x replications pooled (the ``intervals`` column),
+    so ``answered_per_day`` is per simulated day.
+    """
+    need = {"clock", "call_type", "intervals", "answered", "abandoned"}
+    missing = need - set(clock.columns)
+    if missing:
+        raise LogError(f"clock.csv: columns {', '.join(sorted(missing))} are missing; "
+                       "rerun the simulation with this callsim (callsim run --out)")
+    out = clock.copy()
+    h = out["clock"].astype(str).str.slice(0, 2).astype(int)
+    m = out["clock"].astype(str).str.slice(3, 5).astype(int)
+    out["start"] = h * 3600.0 + m * 60.0
+    n = out["intervals"].astype(float).where(out["intervals"] > 0)
+    out["n_days"] = out["intervals"]
+    out["answered_per_day"] = out["answered"] / n
+    if "offered" in out.columns:
+        out["offered_per_day"] = out["offered"] / n
+    return out
+
+
+def interval_of(table: pd.DataFrame) -> float:
+    """The clock interval (s) of a clock table (the gap between its clock starts)."""
+    starts = np.unique(table["start"].to_numpy(dtype=float))
+    return float(np.min(np.diff(starts))) if starts.size > 1 else 86400.0
+
+
+def write_scores(directory: str | Path, scores: Mapping[str, Score], context: Mapping[str, Any],
+                 figure: Figure | None = None) -> list[Path]:
+    """Write ``score.json`` (``kind: "score"``, *context*, and per prediction the summary
+    per metric), ``score.csv`` (observed vs predicted per interval, metric and
+    prediction) and, with *figure*, ``score.png`` into *directory*."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+
+    def clean(v: Any) -> Any:
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+
+    doc = {"kind": "score", **context,
+           "predictions": {name: {"hours": list(sc.hours), "call_type": sc.call_type,
+                                  "metrics": {m: {k: clean(v) for k, v in row.items()}
+                                              for m, row in
+                                              sc.summary.to_dict(orient="index").items()}}
+                           for name, sc in scores.items()}}
+    paths = [d / "score.json", d / "score.csv"]
+    paths[0].write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
+    table = pd.concat([sc.table.assign(prediction=name) for name, sc in scores.items()],
+                      ignore_index=True)
+    table.to_csv(paths[1], index=False)
+    if figure is not None:
+        paths.append(d / "score.png")
+        figure.savefig(paths[2], dpi=100)
+    return paths
+
+
 def _mix(metrics_lo: Any, metrics_hi: Any, f: float) -> dict[str, float]:
     """Floor/ceil mixture of two staffing levels (the engine honours the mean headcount)."""
     def get(m: Any, key: str) -> float:

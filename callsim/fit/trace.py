@@ -7,7 +7,9 @@ in the planned form::
     arrivals: {trace: {path: calls.csv, time_column: arrival, type_column: call_type,
                        day_column: day, handle_column: handle_time}}
 
-Imports :mod:`callsim.logs` and :mod:`callsim.fit.arrivals` only.
+The engine replays it (:class:`~callsim.config.timeblocks.TraceCfg`): the days in
+order, each call at its recorded time, answered callers with their recorded talk time.
+Imports :mod:`callsim.logs`, :mod:`callsim.fit.arrivals` and :mod:`callsim.fit.classes`.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from typing import Any, Literal
 import pandas as pd
 
 from callsim.fit.arrivals import parse_days, select_days
+from callsim.fit.classes import priority_classes
 from callsim.logs import CallLog, LogError
 
 
 def write_trace(log: CallLog, path: str | Path, days: Any = None, dates: Any = None,
                 ivr: Literal["prompt", "menu", "none"] = "prompt",
-                with_handle: bool = True, relative_to: str | Path | None = None
-                ) -> dict[str, Any]:
+                with_handle: bool = True, relative_to: str | Path | None = None,
+                priority: bool = False, seed: int = 0) -> dict[str, Any]:
     """Write the recorded arrivals of the selected days and return the ``arrivals`` section.
 
     Parameters
@@ -44,11 +47,16 @@ def write_trace(log: CallLog, path: str | Path, days: Any = None, dates: Any = N
         others: the engine draws one).
     relative_to
         Directory the scenario file will live in: ``path`` is written relative to it.
+    priority, seed
+        Write the priority classes as call types (as :func:`callsim.fit.fit_log` with
+        ``priority=True`` and the same seed names them).
     """
     try:
         wd = parse_days(days)
     except ValueError as exc:
         raise LogError(f"{log.source}: {exc}") from None
+    if priority:
+        log, _ = priority_classes(log, seed=seed)
     sel = select_days(log.calls, wd, dates)
     c = log.calls.loc[log.calls["day"].isin(sel)]
     if ivr != "menu":

@@ -6,9 +6,10 @@ Owns the ``callsim.plan`` package: targets (:mod:`.targets`), the plan's setup
 (:mod:`.search`), shift templates and the shift program (:mod:`.shifts`, :mod:`.milp`),
 verification on a fresh seed (:mod:`.schedule`), redeploying a budget
 (:mod:`.redeploy`), the entry point (:mod:`.api`), files and figure (:mod:`.output`,
-:mod:`.figure`), the progress display and the ``callsim staff`` command
-(:mod:`.progress`, :mod:`.command`). It imports the batch layer and the config layer;
-nothing in callsim imports it except the command line.
+:mod:`.figure`). It imports the batch layer and the config layer, and no UI (no
+terminal, no argument parsing: ``callsim staff`` is :mod:`callsim.ui.staff`; progress is
+shown through the :class:`~callsim.experiment.progress.Progress` protocol); nothing in
+callsim imports it except the command line.
 
 Example::
 

@@ -25,9 +25,11 @@ import pandas as pd
 
 from callsim.config import Scenario, load_scenario
 from callsim.errors import ConfigError
+from callsim.experiment import Runner
+from callsim.experiment.batch import using_runner
+from callsim.experiment.progress import Progress, make_progress
 from callsim.plan.evaluate import Evaluation, Evaluator
 from callsim.plan.problem import PlanSetup, build_setup
-from callsim.plan.progress import PlanProgress
 from callsim.plan.redeploy import RedeployResult, parse_objective, redeploy
 from callsim.plan.schedule import Schedule, plan_scenario, verify
 from callsim.plan.search import Miss, SearchResult, Staff, find_requirements, group_checks
@@ -175,9 +177,9 @@ def plan(scenario: Scenario | str | Path,
          shifts: str | Path | ShiftFile | Mapping[str, Any] | None = None,
          reps: int = 10, verify_reps: int | None = None, seed: int = 0,
          verify_seed: int | None = None, level: float = 0.95,
-         max_agents: int | Mapping[str, int] | None = None, backend: str = "serial",
-         jobs: int | None = None, progress: bool | None = None,
-         batch_kwargs: Mapping[str, Any] | None = None, max_batches: int = 30,
+         max_agents: int | Mapping[str, int] | None = None, backend: str | None = None,
+         jobs: int | None = None, scheduler: Any = None, runner: Runner | None = None,
+         progress: bool | Progress | None = None, max_batches: int = 30,
          redeploy_rounds: int = 3) -> PlanResult:
     """Plan the staffing of a scenario: by targets, or by reshaping a budget.
 
@@ -210,10 +212,16 @@ def plan(scenario: Scenario | str | Path,
         Confidence level: a slot meets a target when its CI bound does.
     max_agents
         Most scheduled agents of a pool in any slot (a number or per pool).
-    backend, jobs, batch_kwargs
-        How batches run (:func:`callsim.experiment.run_batches`).
+    backend, jobs, scheduler
+        Where batches run (as for :func:`callsim.run_batch`; default serial): one
+        :class:`~callsim.experiment.backends.Runner` for the whole plan, so workers start
+        once.
+    runner
+        A runner of the caller's instead (left open).
     progress
-        Show progress on stderr (default: when it is a terminal).
+        Show progress (as for :func:`callsim.run_batch`: ``None`` a bar on stderr when it
+        is a terminal or in a notebook; ``True``/``False``; a
+        :class:`~callsim.experiment.progress.Progress`).
     max_batches
         Most batches of the requirement search.
     redeploy_rounds
@@ -257,13 +265,13 @@ def plan(scenario: Scenario | str | Path,
                           "the search's")
     obj = parse_objective(objective, setup.types, setup.scenario.kpis.service_levels) \
         if budget is not None else None
-    with PlanProgress(progress) as bar:
-        ev = Evaluator(setup, reps, level, backend=backend, jobs=jobs,
-                       batch_kwargs=batch_kwargs, on_batch=bar.ran)
+    with using_runner(runner, backend, jobs, scheduler) as r, \
+            make_progress(progress, f"{sc.name}: staffing plan") as bar:
+        ev = Evaluator(setup, reps, level, runner=r, progress=bar)
         if budget is not None:
             assert obj is not None
             red = redeploy(setup, obj, budget, ev, seed, vseed, caps,
-                           rounds=redeploy_rounds, verify_reps=vreps, say=bar.say)
+                           rounds=redeploy_rounds, verify_reps=vreps, say=ev.say)
             staffing = {p: {"per_interval": [int(x) for x in red.staffing[p]],
                             "interval": setup.slot} for p in setup.planned}
             result = PlanResult("redeploy", setup, tlist, level, reps, vreps, seed, vseed,
@@ -272,16 +280,16 @@ def plan(scenario: Scenario | str | Path,
                                 redeploy=red)
         else:
             search = find_requirements(setup, tlist, ev, seed, caps,
-                                       max_batches=max_batches, say=bar.say)
+                                       max_batches=max_batches, say=ev.say)
             sched = verify(setup, tlist, ev, search.required, vseed, caps, shift_file=sf,
-                           reps=vreps, say=bar.say)
+                           reps=vreps, say=ev.say)
             result = PlanResult("requirements", setup, tlist, level, reps, vreps, seed, vseed,
                                 sched.staffing, sched.scheduled, sched.evaluation,
                                 search=search, schedule=sched, shift_file=sf)
     result.simulations = ev.simulations
     result.batches = ev.batches
     result.seconds = time.perf_counter() - t0
-    result.info = {"caps": caps, "backend": backend, "jobs": jobs,
+    result.info = {"caps": caps, "backend": backend or "serial", "jobs": jobs,
                    "objective": obj.label.split(">=")[0].split("<=")[0]
                    if obj is not None else None}
     return result

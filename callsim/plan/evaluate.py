@@ -1,29 +1,26 @@
 """Simulating staffing candidates: the one place where the planner runs batches.
 
-Owns :class:`Evaluator` (every simulation of a plan goes through its :meth:`run`, so
-the batch layer's execution options -- backend, workers and, later, a persistent worker
-pool -- are passed in one place), the per-replication tallies it keeps per call type
-and slot (:class:`Evaluation`), and the confidence intervals of a KPI of a set of call
-types in each slot (:func:`ratio_ci`). Imports the batch layer
-(:func:`callsim.experiment.run_batches`) and the planner's setup; it must not import the
-search, schedule or redeploy modules (they import it).
+Owns :class:`Evaluator` (every simulation of a plan goes through its :meth:`run`, on the
+plan's one persistent :class:`~callsim.experiment.backends.Runner`, so its workers start
+once for the whole plan), the per-replication tallies it keeps per call type and slot
+(:class:`Evaluation`), and the confidence intervals of a KPI of a set of call types in
+each slot (:func:`ratio_ci`). Imports the batch layer
+(:func:`callsim.experiment.run_batches`, the progress protocol) and the planner's setup;
+it must not import the search, schedule or redeploy modules (they import it).
 
 Candidates are run with common random numbers: every candidate of one :meth:`run` call
 (and of every call with the same seed) sees the same callers. The per-replication
-interval tables come from the batch layer's checkpoint records (``out=``), read back
-from a temporary directory with :func:`callsim.io.reader.replication_tables`; a slot's
-KPI pools its calls over the days of the horizon and over replications: the ratio
-estimator ``sum(num) / sum(den)`` with a delta-method Student-t interval across
-replications.
+interval tables come from the batch layer (``run_batches(..., keep_tables=True)``:
+:attr:`~callsim.results.BatchResult.per_replication`); a slot's KPI pools its calls over
+the days of the horizon and over replications: the ratio estimator
+``sum(num) / sum(den)`` with a delta-method Student-t interval across replications.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,8 +28,8 @@ from scipy import stats
 
 from callsim.config import Scenario
 from callsim.errors import CallsimError
-from callsim.experiment import run_batches
-from callsim.io.reader import replication_tables
+from callsim.experiment import Runner, run_batches
+from callsim.experiment.progress import NoProgress, Progress, Shared
 from callsim.plan.problem import DAY, PlanSetup
 from callsim.plan.targets import Target, kpi_base
 from callsim.results import BatchResult
@@ -184,32 +181,33 @@ class Evaluator:
         Replications per candidate.
     level
         Confidence level of the intervals.
-    backend, jobs
-        Passed to :func:`callsim.experiment.run_batches` (batches of fewer than
-        :data:`SERIAL_BELOW` simulations run serially).
-    batch_kwargs
-        Further keyword arguments for every :func:`~callsim.experiment.run_batches` call
-        (the place to pass a persistent worker pool).
-    on_batch
-        Called with the number of simulations after each batch (a progress bar).
+    runner
+        The plan's persistent :class:`~callsim.experiment.backends.Runner` (the caller
+        starts and closes it). Batches of fewer than :data:`SERIAL_BELOW` simulations
+        run in this process instead (not worth a round trip to the workers); default:
+        everything in this process.
+    progress
+        The plan's progress display: every batch adds its simulations to the total and
+        advances it as replications finish.
     """
 
     def __init__(self, setup: PlanSetup, reps: int, level: float = 0.95, *,
-                 backend: str = "serial", jobs: int | None = None,
-                 batch_kwargs: Mapping[str, Any] | None = None,
-                 on_batch: Callable[[int], None] | None = None) -> None:
+                 runner: Runner | None = None, progress: Progress | None = None) -> None:
         if reps < 2:
             raise ValueError("a plan needs at least 2 replications per candidate (for a CI)")
         self.setup = setup
         self.reps = reps
         self.level = level
-        self.backend = backend
-        self.jobs = jobs
-        self.batch_kwargs = dict(batch_kwargs or {})
-        self.on_batch = on_batch
+        self.runner = runner
+        self.serial = Runner("serial")
+        self.progress: Progress = progress if progress is not None else NoProgress()
         self.simulations = 0
         self.batches = 0
         self._cache: dict[tuple[Hashable, int, int], Evaluation] = {}
+
+    def say(self, text: str) -> None:
+        """Show what the planner does now."""
+        self.progress.describe(text)
 
     def candidate(self, staffing: Mapping[str, Any]) -> Candidate:
         """A candidate giving the planned pools *staffing* (pool -> whole agents per slot)."""
@@ -235,24 +233,21 @@ class Evaluator:
         if todo:
             keys = {name: f"d{i}" for i, name in enumerate(todo)}
             n_sims = reps * len(todo)
-            backend = self.backend if n_sims >= SERIAL_BELOW else "serial"
-            with tempfile.TemporaryDirectory(prefix="callsim-plan-") as tmp:
-                batches = run_batches({keys[n]: c.scenario for n, c in todo.items()},
-                                      reps=reps, seed=seed, level=self.level,
-                                      backend=backend, jobs=self.jobs, out=tmp,
-                                      progress=False, **self.batch_kwargs)
-                for name, cand in todo.items():
-                    ev = self._read(batches[keys[name]], Path(tmp) / keys[name], seed, reps)
-                    self._cache[(cand.key, seed, reps)] = ev
+            runner = self.runner if self.runner is not None and n_sims >= SERIAL_BELOW \
+                else self.serial
+            batches = run_batches({keys[n]: c.scenario for n, c in todo.items()},
+                                  reps=reps, seed=seed, level=self.level, runner=runner,
+                                  progress=Shared(self.progress), keep_tables=True)
+            for name, cand in todo.items():
+                self._cache[(cand.key, seed, reps)] = self._read(batches[keys[name]], seed,
+                                                                 reps)
             self.simulations += n_sims
             self.batches += 1
-            if self.on_batch is not None:
-                self.on_batch(n_sims)
         for name, cand in candidates.items():
             out[name] = self._cache[(cand.key, seed, reps)]
         return out
 
-    def _read(self, batch: BatchResult, root: Path, seed: int, reps: int) -> Evaluation:
+    def _read(self, batch: BatchResult, seed: int, reps: int) -> Evaluation:
         su = self.setup
         sc = su.scenario
         K, J, P = len(su.types), su.n_slots, len(su.pools)
@@ -265,10 +260,10 @@ class Evaluator:
         tindex = {t: k for k, t in enumerate(su.types)}
         pindex = {p: i for i, p in enumerate(su.pools)}
         h = sc.horizon
-        tables = replication_tables(root, reps)
-        if not tables:
-            raise CallsimError(f"{root}: the batch layer's replication records could not "
-                               "be read back")
+        tables = batch.per_replication
+        if "intervals" not in tables or "agents" not in tables:
+            raise CallsimError(f"{batch.scenario}: the batch kept no per-replication "
+                               "interval tables")
         ivs = tables["intervals"].groupby("replication")
         ags = tables["agents"].groupby("replication")
         for r in range(reps):

@@ -5,8 +5,8 @@ call type, summed over the days) and :func:`clock_table` (KPIs from such counts,
 registry's definitions). Batches sum the counts of their replications, so every rate
 is a ratio of pooled counts (answered / offered over all days and replications), never
 a mean of per-day ratios. Imports :mod:`callsim.results.counts`,
-:mod:`callsim.results.kpis`, :mod:`callsim.compiled` and the engine's
-:class:`~callsim.engine.recorder.Tallies`.
+:mod:`callsim.results.kpis`, :mod:`callsim.results.channels`, :mod:`callsim.compiled`
+and the engine's :class:`~callsim.engine.recorder.Tallies`.
 
 Which intervals count: those that start in the measurement window (at or after the
 warm-up), calls counted by the interval they arrived in. A partial last interval
@@ -24,6 +24,7 @@ import pandas as pd
 
 from callsim.compiled import CompiledScenario
 from callsim.engine.recorder import Tallies
+from callsim.results.channels import interval_fields
 from callsim.results.counts import Counts, counts_of_tally
 from callsim.results.kpis import compute
 
@@ -61,9 +62,12 @@ def clock_counts(cs: CompiledScenario, t: Tallies) -> pd.DataFrame:
     span = np.bincount(slot_of, weights=length[keep], minlength=n_slots)
     n_int = np.bincount(slot_of, minlength=n_slots)
     n_rows = len(names) * n_slots
+    chan = {f: np.stack([np.bincount(slot_of, weights=v[i, keep], minlength=n_slots)
+                         for i in range(len(names))]).reshape(n_rows)
+            for f, v in interval_fields(t.channels, len(cs.call_types)).items()}
     counts = counts_of_tally(pooled.reshape(n_rows, -1), cs.service_levels,
                              queue_area=pooled_qa.reshape(n_rows),
-                             span=np.tile(span, len(names)))
+                             span=np.tile(span, len(names)), **chan)
     data: dict[str, Any] = {
         "clock": np.tile(np.asarray([_hhmm(s) for s in slots], dtype=object), len(names)),
         "call_type": np.repeat(np.asarray(names, dtype=object), n_slots),

@@ -71,6 +71,11 @@ _NAMED = ("waited", "wait_sum_answered", "wait_sum_offered", "ivr_sum", "misrout
           "transfers_in")
 
 
+#: The channel fields of :class:`Counts` (None without channels).
+CHANNEL_FIELDS = ("customers", "channel_attempts", "contained", "channel_fallbacks",
+                  "channel_gave_up")
+
+
 @dataclass
 class Counts:
     """Tallies of a set of calls: scalars, or arrays with one value per cell.
@@ -110,6 +115,9 @@ class Counts:
         Busy and staffed agent-seconds.
     hist
         Waits of answered calls, binned like the recorder's wait histogram.
+    customers, channel_attempts, contained, channel_fallbacks, channel_gave_up
+        With channels only (else None): customers (before any channel), those who
+        tried a channel first, were helped there, went on to the phone, or gave up.
     """
 
     arrivals: Any
@@ -135,6 +143,11 @@ class Counts:
     busy: Any = None
     staffed: Any = None
     hist: np.ndarray | None = None
+    customers: Any = None
+    channel_attempts: Any = None
+    contained: Any = None
+    channel_fallbacks: Any = None
+    channel_gave_up: Any = None
 
     def __post_init__(self) -> None:
         self.arrivals = np.asarray(self.arrivals, dtype=float)
@@ -215,12 +228,21 @@ class Counts:
     def disconnected(self) -> Any:
         return self.outcomes[Outcome.DISCONNECTED]
 
+    @property
+    def forwarded(self) -> Any:
+        return self.outcomes[Outcome.FORWARDED]
+
+    @property
+    def closed(self) -> Any:
+        return self.outcomes[Outcome.CLOSED]
+
     # ------------------------------------------------------------- raw columns
 
     def columns(self) -> dict[str, Any]:
         """The tallies as named columns that can be summed (pooled) and read back with
         :meth:`from_columns`: ``arrivals``, :data:`_NAMED`, ``out_<outcome>``,
-        ``within_<t>``, and ``queue_area``/``span`` when present."""
+        ``within_<t>``, and ``queue_area``/``span`` and :data:`CHANNEL_FIELDS` when
+        present."""
         cols: dict[str, Any] = {"arrivals": self.arrivals}
         for name in _NAMED:
             cols[name] = getattr(self, name)
@@ -231,6 +253,9 @@ class Counts:
         if self.queue_area is not None and self.span is not None:
             cols["queue_area"] = self.queue_area
             cols["span"] = self.span
+        for name in CHANNEL_FIELDS:
+            if getattr(self, name) is not None:
+                cols[name] = getattr(self, name)
         return cols
 
     @classmethod
@@ -246,6 +271,9 @@ class Counts:
         if "queue_area" in cols and "span" in cols:
             c.queue_area = np.asarray(cols["queue_area"], dtype=float)
             c.span = np.asarray(cols["span"], dtype=float)
+        for name in CHANNEL_FIELDS:
+            if name in cols:
+                setattr(c, name, np.asarray(cols[name], dtype=float))
         return c
 
 

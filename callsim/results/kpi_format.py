@@ -26,10 +26,10 @@ def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def _magnitude(name: str, v: float, diff: bool) -> str:
+def _magnitude(name: str, v: float, diff: bool, words: bool = False) -> str:
     u = unit(name)
     if u == "share":
-        return f"{100 * v:.2f} {'pp' if diff else '%'}"
+        return f"{100 * v:.2f} {('points' if words else 'pp') if diff else '%'}"
     if u == "seconds":
         return f"{v:.1f} s"
     if u in ("waiting", "agents"):
@@ -57,6 +57,14 @@ def signed(name: str, value: float) -> str:
         return MISSING
     sign = "-" if value < 0 else "+"
     return sign + _magnitude(name, abs(float(value)), diff=True)
+
+
+def magnitude(name: str, value: float, diff: bool = False, words: bool = False) -> str:
+    """*value* of *name* without a sign: a level (``77.77 %``) or, with *diff*, a
+    difference (``1.03 pp``; ``1.03 points`` with *words*, for sentences)."""
+    if _missing(value) or not math.isfinite(value):
+        return MISSING
+    return _magnitude(name, abs(float(value)), diff, words)
 
 
 def fmt_diff(name: str, difference: float, half_width: float) -> str:

@@ -3,12 +3,12 @@
 Owns what a KPI *is*: how it is computed from tallies (:class:`Counts`), its unit
 (which fixes how it is formatted, in tables, files and figures alike), whether higher
 or lower is better for callers, its readable label, when an optional KPI is shown,
-and the patterns ``sl_<t>``, ``sla_<t>``, ``wait_p<q>``, ``type.<name>.<kpi>`` and
-``pool.<name>.<kpi>``. Terminal tables, CSV/JSON writers, figures and the HTML report
-all read it (:mod:`callsim.results.kpi_format` formats values from it); adding a KPI
-means adding one :class:`Kpi` here (and, if it needs a new tally, a field of
-:class:`Counts`). Imports :mod:`callsim.results.counts`; never the experiment, io or UI
-layers.
+and the patterns ``sl_<t>``, ``sla_<t>``, ``wait_p<q>``, ``type.<name>.<kpi>``,
+``pool.<name>.<kpi>`` and ``channel.<name>.<kpi>``. Terminal tables, CSV/JSON writers,
+figures and the HTML report all read it (:mod:`callsim.results.kpi_format` formats
+values from it); adding a KPI means adding one :class:`Kpi` here (and, if it needs a
+new tally, a field of :class:`Counts`). Imports :mod:`callsim.results.counts`; never the
+experiment, io or UI layers.
 
 Definitions (``offered`` = calls that reached a queue, less blocked calls and short
 abandons; every ratio with a zero denominator is ``NaN``):
@@ -25,7 +25,18 @@ abandons; every ratio with a zero denominator is ``NaN``):
 - ``mean_queue`` = time-average number of waiting calls;
 - ``occupancy`` = busy agent time / staffed agent time (busy time counts whenever the
   call being served arrived; an agent finishing a call after the shift ended counts as
-  staffed until the call ends).
+  staffed until the call ends);
+- ``forwarded`` / ``closed``: calls that reached a closed queue or menu option and were
+  forwarded to an outside number / told it is closed (after hours); not offered;
+- channels (``channels:``): ``customers`` (the scenario's callers before any channel;
+  without channels, the callers), ``channel_attempts`` (tried a channel first),
+  ``contained`` (helped there), ``containment`` = contained / channel_attempts,
+  ``channel_fallbacks`` (went on to the phone: handed over or calling),
+  ``channel_gave_up``, and ``helped_rate`` = (contained + answered - internal legs) /
+  customers, the share of customers helped in a channel or by an agent (customers
+  counted by when they turned up, calls by when they arrived). Defined without
+  channels too (0 tried a channel), so designs with and without a channel compare;
+  shown only where some design has channel attempts.
 """
 
 from __future__ import annotations
@@ -66,6 +77,16 @@ def _below_one(name: str) -> Shown:
     def shown(means: Mapping[str, float]) -> bool:
         return means.get(name, 1.0) < 1
     return shown
+
+
+def _customers(c: Counts) -> Any:
+    """Customers: the channel stage's count, or (no channels) the callers."""
+    return c.callers if c.customers is None else c.customers
+
+
+def _zero(v: Any, c: Counts) -> Any:
+    """A channel count, or (no channels) zeros shaped like the call counts."""
+    return np.zeros_like(np.asarray(c.arrivals, dtype=float)) if v is None else v
 
 
 @dataclass(frozen=True)
@@ -117,6 +138,21 @@ def _k(name: str, label: str, unit: Unit, direction: int, define: Callable[..., 
 #: Every KPI, in display order (the caller's journey: the number, the menu, the queue,
 #: the answer, what followed). Families (``sl_<t>`` ...) expand in their place.
 KPIS: tuple[Kpi, ...] = (
+    _k("customers", "customers (before any channel)", "calls", NEUTRAL, _customers,
+       shown=_nonzero("channel_attempts"), brief=True),
+    _k("channel_attempts", "customers who tried a channel first", "calls", NEUTRAL,
+       lambda c: _zero(c.channel_attempts, c), optional=True, brief=True),
+    _k("contained", "helped in a channel (contained)", "calls", HIGHER,
+       lambda c: _zero(c.contained, c), shown=_nonzero("channel_attempts"), brief=True),
+    _k("containment", "containment (helped / tried a channel)", "share", HIGHER,
+       lambda c: ratio(_zero(c.contained, c), _zero(c.channel_attempts, c)),
+       shown=_nonzero("channel_attempts"), brief=True),
+    _k("channel_fallbacks", "channel failures who went on to the phone", "calls", NEUTRAL,
+       lambda c: _zero(c.channel_fallbacks, c), shown=_nonzero("channel_attempts"),
+       brief=True),
+    _k("channel_gave_up", "channel failures who gave up", "calls", LOWER,
+       lambda c: _zero(c.channel_gave_up, c), shown=_nonzero("channel_attempts"),
+       brief=True),
     _k("arrivals", "arrivals", "calls", NEUTRAL, lambda c: c.arrivals, brief=True),
     _k("callers", "callers (first attempts)", "calls", NEUTRAL, lambda c: c.callers,
        shown=_nonzero("redials"), brief=True),
@@ -134,6 +170,10 @@ KPIS: tuple[Kpi, ...] = (
        optional=True, brief=True),
     _k("disconnected", "disconnected by the menu", "calls", LOWER, lambda c: c.disconnected,
        optional=True),
+    _k("forwarded", "forwarded outside after hours", "calls", NEUTRAL,
+       lambda c: c.forwarded, optional=True, brief=True),
+    _k("closed", "told closed after hours", "calls", LOWER, lambda c: c.closed,
+       optional=True, brief=True),
     _k("offered", "offered calls", "calls", NEUTRAL, lambda c: c.offered, brief=True),
     _k("blocked", "blocked calls", "calls", LOWER, lambda c: c.blocked, optional=True,
        brief=True),
@@ -153,6 +193,10 @@ KPIS: tuple[Kpi, ...] = (
        optional=True),
     _k("caller_answer_rate", "share of callers eventually answered", "share", HIGHER,
        lambda c: ratio(c.answered, c.callers), shown=_nonzero("redials"), brief=True),
+    _k("helped_rate", "share of customers helped (in a channel or by an agent)", "share",
+       HIGHER, lambda c: ratio(_zero(c.contained, c) + c.answered - c.transfers_in,
+                               _customers(c)),
+       shown=_nonzero("channel_attempts"), brief=True),
     _k("asa", "ASA, mean wait of answered calls", "seconds", LOWER,
        lambda c: ratio(c.wait_sum_answered, c.answered), brief=True),
     _k("sl_<t>", "service level {t} s (of answered)", "share", HIGHER,
@@ -215,6 +259,25 @@ POOL_KPIS: tuple[Kpi, ...] = (
        lambda p: float(p.busy / p.span)),
 )
 
+#: Per contact channel (``channel.<name>.<kpi>``), in display order.
+CHANNEL_KPIS: tuple[Kpi, ...] = (
+    _k("attempts", "customers who tried it first", "calls", NEUTRAL,
+       lambda h: float(h.attempts)),
+    _k("contained", "helped there (contained)", "calls", HIGHER,
+       lambda h: float(h.contained)),
+    _k("containment", "containment (helped / tried it)", "share", HIGHER,
+       lambda h: float(h.contained / h.attempts) if h.attempts else math.nan),
+    _k("fallbacks", "failures who went on to the phone", "calls", NEUTRAL,
+       lambda h: float(h.handovers + h.fallback_calls)),
+    _k("handovers", "failures handed to their queue", "calls", NEUTRAL,
+       lambda h: float(h.handovers)),
+    _k("fallback_calls", "failures who phoned (through the menu)", "calls", NEUTRAL,
+       lambda h: float(h.fallback_calls)),
+    _k("gave_up", "failures who gave up", "calls", LOWER, lambda h: float(h.gave_up)),
+    _k("time", "mean time in the channel", "seconds", NEUTRAL,
+       lambda h: float(h.time_sum / h.attempts) if h.attempts else math.nan),
+)
+
 #: The KPIs that summarise a design, most telling first: the forest plot, the sweep
 #: figures and the sweep table take theirs in this order (``sl_<t>``/``sla_<t>``: the
 #: first service level).
@@ -224,6 +287,10 @@ HEADLINE: tuple[str, ...] = (
     "blocked", "disconnected",
 )
 
+#: What a finding sentence leads with (``callsim report`` and the first line of each
+#: command's output): the volume a planner can count, then the rate it moves.
+FINDING: tuple[str, ...] = ("answered", "answer_rate")
+
 _FAMILIES = {  # pattern of a member's name -> the family
     re.compile(r"sl_(\d+(?:_\d+)?)"): "sl_<t>",
     re.compile(r"sla_(\d+(?:_\d+)?)"): "sla_<t>",
@@ -232,15 +299,16 @@ _FAMILIES = {  # pattern of a member's name -> the family
 
 
 @functools.lru_cache(maxsize=4)
-def _lookup(kpis: tuple[Kpi, ...], pools: tuple[Kpi, ...]
-            ) -> tuple[dict[str, Kpi], dict[str, Kpi], dict[str, int]]:
-    """(entries by name, pool entries by name, display position by name) of a registry."""
+def _lookup(kpis: tuple[Kpi, ...], pools: tuple[Kpi, ...], channels: tuple[Kpi, ...]
+            ) -> tuple[dict[str, Kpi], dict[str, Kpi], dict[str, int], dict[str, Kpi]]:
+    """(entries by name, pool entries by name, display position by name, channel entries
+    by name) of a registry."""
     return ({k.name: k for k in kpis}, {k.name: k for k in pools},
-            {k.name: i for i, k in enumerate(kpis)})
+            {k.name: i for i, k in enumerate(kpis)}, {k.name: k for k in channels})
 
 
-def _lk() -> tuple[dict[str, Kpi], dict[str, Kpi], dict[str, int]]:
-    return _lookup(KPIS, POOL_KPIS)
+def _lk() -> tuple[dict[str, Kpi], dict[str, Kpi], dict[str, int], dict[str, Kpi]]:
+    return _lookup(KPIS, POOL_KPIS, CHANNEL_KPIS)
 
 
 def sl_name(t: float) -> str:
@@ -300,10 +368,11 @@ def spec(name: str) -> Kpi | None:
     """The registry entry of KPI *name* (a family member, ``type.<t>.<kpi>`` and
     ``pool.<p>.<kpi>`` included), with its label filled in; ``None`` if unknown."""
     parts = name.split(".")
-    if len(parts) == 3 and parts[0] == "pool":
-        k = _lk()[1].get(parts[2])
+    if len(parts) == 3 and parts[0] in ("pool", "channel"):
+        lk = _lk()
+        k = (lk[1] if parts[0] == "pool" else lk[3]).get(parts[2])
         return None if k is None else replace(k, name=name,
-                                               label=f"pool {parts[1]}: {k.label}")
+                                               label=f"{parts[0]} {parts[1]}: {k.label}")
     if len(parts) == 3 and parts[0] == "type":
         k = spec(parts[2])
         return None if k is None else replace(k, name=name,

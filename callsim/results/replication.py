@@ -16,6 +16,7 @@ import pandas as pd
 from callsim.compiled import CompiledScenario
 from callsim.engine.call import OUTCOMES
 from callsim.engine.recorder import Tallies
+from callsim.results.channels import by_channel, channel_fields, interval_fields
 from callsim.results.clock import clock_counts, clock_table
 from callsim.results.counts import PoolCounts, counts_of_tally
 from callsim.results.kpis import POOL_KPIS, compute
@@ -46,6 +47,9 @@ class ReplicationResult:
         counts (see :mod:`callsim.results.clock`).
     clock_counts
         The pooled tallies :attr:`clock` is computed from (what batches sum).
+    by_channel
+        Per contact channel: attempts, contained, containment, fallbacks, gave up,
+        time (empty without ``channels:``).
     """
 
     kpis: dict[str, float]
@@ -57,9 +61,11 @@ class ReplicationResult:
     meta: dict[str, Any] = field(default_factory=dict)
     clock: pd.DataFrame = field(default_factory=pd.DataFrame)
     clock_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_channel: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def flat_kpis(self) -> dict[str, float]:
-        """Overall KPIs plus ``type.<name>.<kpi>`` and ``pool.<name>.<kpi>`` entries."""
+        """Overall KPIs plus ``type.<name>.<kpi>``, ``pool.<name>.<kpi>`` and
+        ``channel.<name>.<kpi>`` entries."""
         out = dict(self.kpis)
         for name, row in self.by_call_type.iterrows():
             for k, v in row.items():
@@ -67,6 +73,9 @@ class ReplicationResult:
         for name, row in self.by_pool.iterrows():
             for k, v in row.items():
                 out[f"pool.{name}.{k}"] = float(v)
+        for name, row in self.by_channel.iterrows():
+            for k, v in row.items():
+                out[f"channel.{name}.{k}"] = float(v)
         return out
 
 
@@ -77,9 +86,11 @@ def replication_result(cs: CompiledScenario, t: Tallies) -> ReplicationResult:
     kpis = compute(counts_of_tally(
         t.tally.sum(axis=0), thresholds, hist=t.hist.sum(axis=0),
         queue_area=float(t.queue_area.sum()), span=span,
-        busy=float(t.busy_area.sum()), staffed=float(t.staffed.sum())))
+        busy=float(t.busy_area.sum()), staffed=float(t.staffed.sum()),
+        **channel_fields(t.channels)))
     rows = {ct.name: compute(counts_of_tally(t.tally[k], thresholds, hist=t.hist[k],
-                                             queue_area=float(t.queue_area[k]), span=span))
+                                             queue_area=float(t.queue_area[k]), span=span,
+                                             **channel_fields(t.channels, k)))
             for k, ct in enumerate(cs.call_types)}
     by_type = pd.DataFrame.from_dict(rows, orient="index")
     by_type.index.name = "call_type"
@@ -95,7 +106,8 @@ def replication_result(cs: CompiledScenario, t: Tallies) -> ReplicationResult:
                              intervals=_interval_table(cs, t), agents=_agent_table(cs, t),
                              calls=_calls_frame(cs, t.records),
                              meta={"n_calls": t.n_calls, "t_end": t.t_end},
-                             clock=clock_table(counts), clock_counts=counts)
+                             clock=clock_table(counts), clock_counts=counts,
+                             by_channel=by_channel(t.channels))
 
 
 def _clock(cs: CompiledScenario, edges: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -116,9 +128,11 @@ def _interval_table(cs: CompiledScenario, t: Tallies) -> pd.DataFrame:
     tal = np.concatenate([t.int_tally, t.int_tally.sum(axis=0)[None]])
     qa = np.concatenate([t.queue_area_int, t.queue_area_int.sum(axis=0)[None]])
     n_rows = len(names) * n_int
+    chan = {f: v.reshape(n_rows)
+            for f, v in interval_fields(t.channels, len(cs.call_types)).items()}
     cols = compute(counts_of_tally(tal.reshape(n_rows, -1), cs.service_levels,
                                    queue_area=qa.reshape(n_rows),
-                                   span=np.tile(length, len(names))))
+                                   span=np.tile(length, len(names)), **chan))
     data: dict[str, Any] = {
         "interval": np.tile(np.arange(n_int), len(names)),
         "start": np.tile(start, len(names)),

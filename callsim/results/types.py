@@ -28,7 +28,9 @@ class BatchResult:
     agents
         Agent table averaged over replications.
     meta
-        Facts about the results that a rerun reproduces; with a precision target,
+        Facts about the results that a rerun reproduces: ``meta["window"]``, the
+        seconds measured per replication (the horizon less the warm-up: what counts
+        such as ``answered`` are counted over); with a precision target,
         ``meta["stopping"]`` says whether the target was met or ``max_reps`` reached.
     info
         How this run went (backend, workers, replications read from a run folder or
@@ -37,6 +39,10 @@ class BatchResult:
         Clock-of-day KPIs: one row per clock interval (``HH:MM``) × call type (and
         ``all``), pooled over days and replications; rates are ratios of pooled
         counts (see :mod:`callsim.results.clock`).
+    per_replication
+        With ``keep_tables=True``: each replication's tables (``intervals``, ``agents``,
+        ``clock``), long, with a ``replication`` column, in replication order; else
+        empty.
     """
 
     scenario: str
@@ -48,6 +54,8 @@ class BatchResult:
     meta: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     clock: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
+    per_replication: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False,
+                                                    repr=False)
 
     @property
     def summary(self) -> pd.DataFrame:

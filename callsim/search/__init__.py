@@ -14,7 +14,8 @@ Public API (see each module for the method):
 Every candidate of a batch runs the same seed and replication numbers (common random
 numbers); the final ranking and selection runs on the user's seed with fresh
 replications. The package imports the batch layer (``callsim.run_batches``) and
-:mod:`callsim.config`; nothing in callsim imports it but the CLI.
+:mod:`callsim.config`, and no UI (its terminal tables are
+:mod:`callsim.ui.search_tables`); nothing in callsim imports it but the CLI.
 """
 
 from callsim.search.calibrate import CalibrationResult, calibrate
@@ -30,17 +31,11 @@ from callsim.search.layout import Layout, PromptRule, menu_units
 from callsim.search.menu import (
     MenuSearchResult,
     layout_labels,
-    menu_summary,
     optimise_menu,
     write_menu_search,
 )
 from callsim.search.optimise import SearchResult, search
-from callsim.search.output import (
-    calibration_tables,
-    command_line,
-    selection_table,
-    write_calibration,
-)
+from callsim.search.output import write_calibration
 from callsim.search.select import Selection, rank_and_select
 from callsim.search.space import Param, ParameterSpace
 
@@ -59,19 +54,15 @@ __all__ = [
     "Selection",
     "Target",
     "calibrate",
-    "calibration_tables",
-    "command_line",
     "evaluate",
     "execution_from_options",
     "layout_labels",
-    "menu_summary",
     "menu_units",
     "optimise_menu",
     "paired",
     "rank_and_select",
     "search",
     "search_seed",
-    "selection_table",
     "write_calibration",
     "write_menu_search",
 ]

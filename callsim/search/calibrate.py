@@ -41,13 +41,12 @@ from scipy.stats import qmc
 
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.errors import ConfigError
+from callsim.experiment.progress import Progress
 from callsim.search.evaluate import (
     Counter,
     Execution,
-    SearchProgress,
     evaluate,
     mean_ci,
-    progress_wanted,
     search_seed,
 )
 from callsim.search.kpis import Target, check_names, mean_of
@@ -141,7 +140,7 @@ def calibrate(scenario: Scenario | str | Path, targets: Sequence[Target | str],
               free: ParameterSpace | Sequence[str], *, reps: int = 4, final_reps: int = 20,
               rounds: int = 3, points: int | None = None, seed: int = 0,
               execution: Execution | None = None,
-              progress: bool | None = None) -> CalibrationResult:
+              progress: bool | Progress | None = None) -> CalibrationResult:
     """Fit the free parameters of *scenario* so its KPIs match *targets*.
 
     Parameters
@@ -182,34 +181,34 @@ def calibrate(scenario: Scenario | str | Path, targets: Sequence[Target | str],
     ex = execution or Execution()
     d = len(sp)
     per_round = points or 2 ** math.ceil(math.log2(n_terms(d) + d + 2))
-    counter = Counter()
-    s_seed = search_seed(seed)
-    t_val = np.array([t.value for t in tg])
-    t_tol = np.array([t.tol for t in tg])
-    ref = evaluate({"input": sc}, reps, s_seed, ex, counter)["input"]
-    check_names([(t.kpi, "--target") for t in tg], list(ref.columns))
+    planned = reps * (1 + per_round * rounds) + 2 * final_reps
+    with ex.started(progress, f"{sc.name}: calibrate", planned) as ex:
+        counter = Counter()
+        s_seed = search_seed(seed)
+        t_val = np.array([t.value for t in tg])
+        t_tol = np.array([t.tol for t in tg])
+        ref = evaluate({"input": sc}, reps, s_seed, ex, counter)["input"]
+        check_names([(t.kpi, "--target") for t in tg], list(ref.columns))
 
-    us: list[np.ndarray] = []
-    ys: list[np.ndarray] = []
-    rows: list[dict[str, Any]] = []
+        us: list[np.ndarray] = []
+        ys: list[np.ndarray] = []
+        rows: list[dict[str, Any]] = []
 
-    def record(u: np.ndarray, point: dict[str, Any], r: pd.DataFrame, rnd: int) -> None:
-        y = np.array([mean_of(t.kpi, r) for t in tg])
-        us.append(u)
-        ys.append(y)
-        rows.append({"round": rnd, **point, **{str(t): v for t, v in zip(tg, y, strict=True)},
-                     "misfit": float(np.sum(((y - t_val) / t_tol) ** 2))})
+        def record(u: np.ndarray, point: dict[str, Any], r: pd.DataFrame, rnd: int) -> None:
+            y = np.array([mean_of(t.kpi, r) for t in tg])
+            us.append(u)
+            ys.append(y)
+            rows.append({"round": rnd, **point, **{str(t): v for t, v in zip(tg, y, strict=True)},
+                         "misfit": float(np.sum(((y - t_val) / t_tol) ** 2))})
 
-    start = sp.start()
-    u0 = sp.encode(start)
-    if np.all((u0 >= 0) & (u0 <= 1)):
-        record(u0, start, ref, 0)
-    centre, half = np.full(d, 0.5), 0.5
-    models: list[Quadratic] = []
-    moves = np.ones((len(tg), d), dtype=bool)
-    u_best = centre
-    with SearchProgress(progress_wanted(progress), f"{sc.name}: calibrate",
-                        per_round * rounds) as bar:
+        start = sp.start()
+        u0 = sp.encode(start)
+        if np.all((u0 >= 0) & (u0 <= 1)):
+            record(u0, start, ref, 0)
+        centre, half = np.full(d, 0.5), 0.5
+        models: list[Quadratic] = []
+        moves = np.ones((len(tg), d), dtype=bool)
+        u_best = centre
         for rnd in range(1, rounds + 1):
             lo, hi = _box(centre, half)
             design = lo + _design(d, per_round, s_seed + rnd) * (hi - lo)
@@ -233,27 +232,27 @@ def calibrate(scenario: Scenario | str | Path, targets: Sequence[Target | str],
             starts = [U[i] for i in np.argsort(miss)[:3]] + [(lo + hi) / 2]
             u_best = minimise(models, t_val, t_tol, lo, hi, starts)
             centre, half = u_best, half / 2
-            bar.advance(len(cands), f"round {rnd}: best misfit {miss.min():.3g}")
-    inert = [j for j in range(d) if not moves[:, j].any()]
-    for j in inert:  # the targets cannot tell: keep the input's value
-        u_best[j] = min(1.0, max(0.0, float(u0[j])))
-    fitted = sp.decode(list(u_best))
-    overrides = sp.overrides(fitted)
-    final = evaluate({"input": sc, "fitted": with_overrides(sc, overrides)}, final_reps, seed,
-                     ex, counter)
-    residuals = _residuals(tg, final["input"], final["fitted"])
-    params, warnings = _uncertainty(sp, models, moves, t_tol, u_best, fitted, start)
-    for _, r in residuals.iterrows():
-        if r["fitted_hw"] > r["tol"] / 2:
-            warnings.append(f"target {r['target']}: the simulated mean is only known to "
-                            f"±{r['fitted_hw']:.4g} with {final_reps} replications, more than "
-                            "half its tolerance; raise --final-reps")
-    misfit = float(np.sum(residuals["scaled"].to_numpy(float) ** 2))
-    return CalibrationResult(
-        scenario=sc.name, space=sp, targets=tg, fitted=fitted, overrides=overrides,
-        parameters=params, residuals=residuals, history=pd.DataFrame(rows),
-        warnings=warnings, misfit=misfit, reps=reps, final_reps=final_reps, seed=seed,
-        rounds=rounds, counter=counter)
+            ex.say(f"{sc.name}: calibrate, round {rnd} best misfit {miss.min():.3g}")
+        inert = [j for j in range(d) if not moves[:, j].any()]
+        for j in inert:  # the targets cannot tell: keep the input's value
+            u_best[j] = min(1.0, max(0.0, float(u0[j])))
+        fitted = sp.decode(list(u_best))
+        overrides = sp.overrides(fitted)
+        final = evaluate({"input": sc, "fitted": with_overrides(sc, overrides)}, final_reps, seed,
+                         ex, counter)
+        residuals = _residuals(tg, final["input"], final["fitted"])
+        params, warnings = _uncertainty(sp, models, moves, t_tol, u_best, fitted, start)
+        for _, r in residuals.iterrows():
+            if r["fitted_hw"] > r["tol"] / 2:
+                warnings.append(f"target {r['target']}: the simulated mean is only known to "
+                                f"±{r['fitted_hw']:.4g} with {final_reps} replications, more than "
+                                "half its tolerance; raise --final-reps")
+        misfit = float(np.sum(residuals["scaled"].to_numpy(float) ** 2))
+        return CalibrationResult(
+            scenario=sc.name, space=sp, targets=tg, fitted=fitted, overrides=overrides,
+            parameters=params, residuals=residuals, history=pd.DataFrame(rows),
+            warnings=warnings, misfit=misfit, reps=reps, final_reps=final_reps, seed=seed,
+            rounds=rounds, counter=counter)
 
 
 def _residuals(targets: Sequence[Target], before: pd.DataFrame,

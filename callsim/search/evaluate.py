@@ -1,11 +1,13 @@
 """Evaluating candidates: the one function every search batch goes through.
 
-Owns :class:`Execution` (where replications run: backend, workers, Dask scheduler —
-and, once the batch layer takes one, a persistent worker pool), :func:`evaluate` (a
-batch of candidate scenarios, each run with the same seed and replication numbers:
-common random numbers), the seeds a search uses, paired statistics and the search
-progress bar. Imports :mod:`callsim.experiment` (``run_batches``, ``t_halfwidth``) and
-:mod:`callsim.config`; nothing in the model layer.
+Owns :class:`Execution` (where replications run: backend, workers, Dask scheduler, and
+the one persistent :class:`~callsim.experiment.backends.Runner` a whole search runs on,
+:meth:`Execution.started`), :func:`evaluate` (a batch of candidate scenarios, each run
+with the same seed and replication numbers: common random numbers), the seeds a search
+uses and paired statistics. Imports :mod:`callsim.experiment` (``run_batches``,
+``Runner``, ``t_halfwidth``, the progress protocol) and :mod:`callsim.config`; nothing in
+the model layer, nothing of the UI (progress is shown through
+:class:`~callsim.experiment.progress.Progress`).
 
 Every batch of every search (calibration rounds, menu rounds, the final ranking and
 selection) calls :func:`evaluate`, so a change of how batches run is made here once.
@@ -13,28 +15,21 @@ selection) calls :func:`evaluate`, so a change of how batches run is made here o
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import TracebackType
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from callsim.config import Scenario
 from callsim.errors import ConfigError
-from callsim.experiment import run_batches, t_halfwidth
+from callsim.experiment import Runner, run_batches, t_halfwidth
+from callsim.experiment.progress import Progress, Shared, make_progress
 
 #: Spawn key that derives a search's seed from the user's seed.
 _SEARCH_STREAM = 0x5EA4C4
@@ -53,7 +48,7 @@ def search_seed(seed: int) -> int:
 
 @dataclass(frozen=True)
 class Execution:
-    """Where a search's replications run (passed to every batch unchanged).
+    """Where a search's replications run, and the display that follows them.
 
     Attributes
     ----------
@@ -63,20 +58,56 @@ class Execution:
         Worker processes / Dask workers (``None``: the backend's default).
     scheduler
         Dask only: a scheduler address or ``distributed.Client``.
-    extra
-        Further keyword arguments of :func:`callsim.run_batches` (e.g. a persistent
-        ``runner=`` once the batch layer accepts one): passed through as they are.
+    runner
+        The persistent :class:`~callsim.experiment.backends.Runner` every batch runs on
+        (its workers start once, at the first batch that needs them); set by
+        :meth:`started`, or given by the caller (who then closes it).
+    progress
+        The search's progress display (set by :meth:`started`): every batch advances
+        it a replication at a time.
     """
 
     backend: str = "serial"
     jobs: int | None = None
     scheduler: Any = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    runner: Runner | None = None
+    progress: Progress | None = None
 
     def batch_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of :func:`callsim.run_batches`."""
+        """Keyword arguments of :func:`callsim.run_batches`: the runner if there is one,
+        else the backend options (each batch then starts and stops its own workers),
+        and the progress display."""
+        shown: bool | Progress = (False if self.progress is None
+                                  else Shared(self.progress, plan=False))
+        if self.runner is not None:
+            return {"runner": self.runner, "progress": shown}
         return {"backend": self.backend, "jobs": self.jobs, "scheduler": self.scheduler,
-                **dict(self.extra)}
+                "progress": shown}
+
+    @contextlib.contextmanager
+    def started(self, progress: bool | Progress | None = None, label: str = "search",
+                planned: int = 0) -> Iterator[Execution]:
+        """This execution for a whole search: bound to one :class:`Runner` (a new one,
+        closed on leaving, or the runner already given, left open for its owner) and to
+        one progress display (``progress`` as for :func:`callsim.run_batch`) whose total
+        is *planned* replications."""
+        with contextlib.ExitStack() as stack:
+            runner = self.runner
+            if runner is None:
+                runner = stack.enter_context(Runner(self.backend, self.jobs, self.scheduler))
+            bar = stack.enter_context(make_progress(progress, label))
+            bar.extend(planned)
+            yield dataclasses.replace(self, runner=runner, progress=bar)
+
+    def expect(self, more: int) -> None:
+        """Add *more* replications to the progress display's total."""
+        if self.progress is not None:
+            self.progress.extend(more)
+
+    def say(self, text: str) -> None:
+        """Show *text* as the progress display's label."""
+        if self.progress is not None:
+            self.progress.describe(text)
 
 
 def execution_from_options(backend: str | None, jobs: int | None,
@@ -115,7 +146,7 @@ def evaluate(candidates: Mapping[str, Scenario], reps: int, seed: int,
         Replications per candidate and their root seed: every candidate sees the same
         callers, so differences between candidates are paired.
     execution
-        Backend options, passed to :func:`callsim.run_batches` unchanged.
+        Where batches run and what follows them (:meth:`Execution.batch_kwargs`).
     counter
         Adds this batch's replications and time.
 
@@ -127,7 +158,7 @@ def evaluate(candidates: Mapping[str, Scenario], reps: int, seed: int,
     if not candidates:
         return {}
     t0 = time.perf_counter()
-    batches = run_batches(dict(candidates), reps=reps, seed=seed, progress=False,
+    batches = run_batches(dict(candidates), reps=reps, seed=seed,
                           **execution.batch_kwargs())
     if counter is not None:
         counter.batches += 1
@@ -185,47 +216,3 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
 
 def _clean(v: float) -> float | None:
     return None if not math.isfinite(v) else float(v)
-
-
-class SearchProgress:
-    """A rich progress bar of candidates evaluated (stderr; off when not wanted)."""
-
-    def __init__(self, enabled: bool, description: str, total: int) -> None:
-        self.enabled = enabled
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-        self.description = description
-        self.total = total
-
-    def __enter__(self) -> SearchProgress:
-        if self.enabled:
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=False)
-            self._progress.__enter__()
-            self._task = self._progress.add_task(self.description, total=self.total,
-                                                 status="")
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(exc_type, exc, tb)
-
-    def advance(self, n: int, status: str = "") -> None:
-        """Count *n* more candidates done; show *status* (e.g. the best so far)."""
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, advance=n, status=status)
-
-    def grow(self, total: int) -> None:
-        """Change the planned number of candidates."""
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, total=total)
-
-
-def progress_wanted(progress: bool | None) -> bool:
-    """Show a bar: as asked, or (``None``) when stderr is a terminal."""
-    if progress is not None:
-        return progress
-    return Console(stderr=True).is_terminal

@@ -25,16 +25,16 @@ from callsim.errors import ConfigError
 #: KPIs that are shares between 0 and 1 (also per type/pool: ``type.<t>.<kpi>``).
 SHARE_KPIS = frozenset({
     "answer_rate", "abandon_rate", "p_wait", "ivr_hangup_rate", "misroute_rate",
-    "caller_answer_rate", "fcr", "occupancy",
+    "caller_answer_rate", "fcr", "occupancy", "containment", "helped_rate",
 })
 #: Default direction of an objective on these KPIs (others need ``max:`` or ``min:``).
 MAXIMISE = frozenset({"answer_rate", "caller_answer_rate", "fcr", "answered", "self_served",
-                      "callbacks_completed"})
+                      "callbacks_completed", "helped_rate", "containment", "contained"})
 MINIMISE = frozenset({
     "abandon_rate", "abandoned", "asa", "mean_wait", "p_wait", "mean_queue", "ivr_time",
     "ivr_hangups", "ivr_hangup_rate", "misroutes", "misroute_rate", "transfers", "blocked",
     "short_abandons", "redials", "redial_share", "disconnected", "callback_delay",
-    "wait_p50", "wait_p90", "wait_p95",
+    "wait_p50", "wait_p90", "wait_p95", "closed", "channel_gave_up",
 })
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 

@@ -28,16 +28,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich.markup import escape
 
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.errors import ConfigError
+from callsim.experiment.progress import Progress
 from callsim.search.evaluate import (
     Counter,
     Execution,
-    SearchProgress,
     evaluate,
-    progress_wanted,
     search_seed,
 )
 from callsim.search.kpis import Constraint, Objective, check_constraints, check_names
@@ -155,6 +153,7 @@ class MenuSearchResult:
         """JSON-ready."""
         return {
             "kind": "menu_search", "scenario": self.scenario.name,
+            "window_s": self.scenario.horizon.length - self.scenario.horizon.warmup,
             "objective": str(self.objective), "constraints": [str(c) for c in self.constraints],
             "settings": self.settings, "prompt_rule": {
                 "greeting": self.rule.greeting, "intro": self.rule.intro,
@@ -197,7 +196,7 @@ def optimise_menu(scenario: Scenario | str | Path, objective: Objective | str,
                   fixed: str | Mapping[str, str] | None = None, levels: str = "auto",
                   trials: int = 200, reps: int = 3, final_reps: int = 20, finalists: int = 5,
                   seed: int = 0, execution: Execution | None = None,
-                  progress: bool | None = None) -> MenuSearchResult:
+                  progress: bool | Progress | None = None) -> MenuSearchResult:
     """Search menu layouts of *scenario* for the best *objective* (see the module docstring).
 
     Parameters
@@ -236,29 +235,29 @@ def optimise_menu(scenario: Scenario | str | Path, objective: Objective | str,
     fixed_pairs = parse_fixed(fixed, parts)
     rule = PromptRule.from_menu(sc)
     ex = execution or Execution()
-    counter = Counter()
-    s_seed = search_seed(seed)
-    ref = evaluate({REFERENCE: sc}, reps, s_seed, ex, counter)[REFERENCE]
-    check_names([(obj.kpi, "--objective")] + [(c.kpi, "--constraint") for c in cons],
-                list(ref.columns))
-    share = _shares(sc, ref, parts)
-    every = list(enumerate_layouts(list(parts.units), share, fixed_pairs, levels, max_options,
-                                   len(parts.extras)))
-    if not every:
-        raise ConfigError(f"optimise-menu: no layout of {len(parts.units)} destinations fits "
-                          f"--levels {levels} with --max-options {max_options} and "
-                          f"{len(fixed_pairs)} fixed key(s); allow more options or levels")
-    free = [u for u in parts.units if u not in {v for _, v in fixed_pairs}]
-    own = input_layout(parts, share, fixed_pairs)
-    flat = canonical(free, [], share, fixed_pairs)
-    layouts = _sample(every, trials, [own, flat], s_seed)
-    cands = [Candidate(f"L{i + 1}", lay) for i, lay in enumerate(layouts)]
-    ivrs = {c.name: build_ivr(c.layout, parts, rule, share) for c in cands}
-    alive = list(cands)
-    rnd = 0
-    planned = sum(_halving_sizes(len(cands), finalists))
-    with SearchProgress(progress_wanted(progress), f"{sc.name}: menu layouts",
-                        planned) as bar:
+    with ex.started(progress, f"{sc.name}: menu layouts", reps) as ex:
+        counter = Counter()
+        s_seed = search_seed(seed)
+        ref = evaluate({REFERENCE: sc}, reps, s_seed, ex, counter)[REFERENCE]
+        check_names([(obj.kpi, "--objective")] + [(c.kpi, "--constraint") for c in cons],
+                    list(ref.columns))
+        share = _shares(sc, ref, parts)
+        every = list(enumerate_layouts(list(parts.units), share, fixed_pairs, levels, max_options,
+                                       len(parts.extras)))
+        if not every:
+            raise ConfigError(f"optimise-menu: no layout of {len(parts.units)} destinations fits "
+                              f"--levels {levels} with --max-options {max_options} and "
+                              f"{len(fixed_pairs)} fixed key(s); allow more options or levels")
+        free = [u for u in parts.units if u not in {v for _, v in fixed_pairs}]
+        own = input_layout(parts, share, fixed_pairs)
+        flat = canonical(free, [], share, fixed_pairs)
+        layouts = _sample(every, trials, [own, flat], s_seed)
+        cands = [Candidate(f"L{i + 1}", lay) for i, lay in enumerate(layouts)]
+        ivrs = {c.name: build_ivr(c.layout, parts, rule, share) for c in cands}
+        alive = list(cands)
+        rnd = 0
+        planned = sum(_halving_sizes(len(cands), finalists))
+        ex.expect(planned * reps + final_reps * (min(finalists, len(cands)) + 1))
         while True:
             rnd += 1
             designs = {c.name: with_overrides(sc, {"ivr": ivrs[c.name]}) for c in alive}
@@ -271,46 +270,29 @@ def optimise_menu(scenario: Scenario | str | Path, objective: Objective | str,
                 c.rounds = rnd
             alive.sort(key=lambda c: c.estimate(obj, cons))
             top = alive[0]
-            bar.advance(len(designs), f"round {rnd}: best {obj.kpi} {top.mean():.4g}")
+            ex.say(f"{sc.name}: menu round {rnd}, best {obj.kpi} {top.mean():.4g}")
             if len(alive) <= finalists:
                 break
             keep = max(finalists, math.ceil(len(alive) / 2))
             for c in alive[keep:]:
                 c.dropped_in = rnd
             alive = alive[:keep]
-    final = {c.name: with_overrides(sc, {"ivr": ivrs[c.name]}) for c in alive}
-    selection = rank_and_select((REFERENCE, sc), final, obj, cons, reps=final_reps, seed=seed,
-                                execution=ex, counter=counter)
-    names = {c.name: c.layout for c in cands}
-    names[REFERENCE] = own
-    settings = {"max_options": max_options, "fixed": dict(fixed_pairs), "levels": levels,
-                "trials": trials, "layouts_possible": len(every), "reps": reps,
-                "final_reps": final_reps, "finalists": finalists, "seed": seed,
-                "search_seed": s_seed, "rounds": rnd}
-    return MenuSearchResult(sc, obj, cons, rule, parts, share, cands, selection, names,
-                            ivrs, settings, counter)
+        final = {c.name: with_overrides(sc, {"ivr": ivrs[c.name]}) for c in alive}
+        selection = rank_and_select((REFERENCE, sc), final, obj, cons, reps=final_reps, seed=seed,
+                                    execution=ex, counter=counter)
+        names = {c.name: c.layout for c in cands}
+        names[REFERENCE] = own
+        settings = {"max_options": max_options, "fixed": dict(fixed_pairs), "levels": levels,
+                    "trials": trials, "layouts_possible": len(every), "reps": reps,
+                    "final_reps": final_reps, "finalists": finalists, "seed": seed,
+                    "search_seed": s_seed, "rounds": rnd}
+        return MenuSearchResult(sc, obj, cons, rule, parts, share, cands, selection, names,
+                                ivrs, settings, counter)
 
 
 def layout_labels(res: MenuSearchResult) -> dict[str, str]:
     """Design name → ``L5: 0 covid | 1 district | ...`` for tables."""
     return {k: f"{k}: {v.text()}" for k, v in res.layouts.items()}
-
-
-def menu_summary(res: MenuSearchResult) -> str:
-    """A few lines on what was searched and found."""
-    st = res.settings
-    shares = ", ".join(f"{u} {100 * s:.1f} %" for u, s in
-                       sorted(res.share.items(), key=lambda kv: -kv[1]))
-    return escape("\n".join([
-        f"{res.scenario.name}: {len(res.candidates)} of {st['layouts_possible']} possible "
-        f"layouts searched by successive halving ({st['rounds']} rounds of {st['reps']} "
-        f"replications; {res.counter.replications} replications in "
-        f"{res.counter.seconds:.0f} s)",
-        f"destinations (share of calls): {shares}",
-        f"prompt rule: {res.rule.describe()}",
-        f"input: {res.layouts[REFERENCE].text()}",
-        f"best:  {res.layouts[res.best].text()}",
-    ]))
 
 
 def _halving_sizes(n: int, finalists: int) -> list[int]:
@@ -367,13 +349,25 @@ def write_menu_search(res: MenuSearchResult, scenario_path: Path | str, out: Pat
         paths.append(write_variant(root / "best.yaml", scenario_path, {}, base, [
             "Written by `callsim optimise-menu`: no layout beat the input menu; this file "
             "is the input unchanged."]))
-    table = res.table()
-    table.to_csv(root / "layouts.csv", index=False)
-    sel.table.assign(layout=[res.layouts[n].text() for n in sel.table["design"]]).to_csv(
-        root / "selection.csv", index=False)
-    sel.kpis.to_csv(root / "kpis.csv", index=False)
+    for name, df in menu_frames(res).items():
+        df.to_csv(root / f"{name}.csv", index=False)
+        paths.append(root / f"{name}.csv")
+    paths.append(write_json(root / "menu_search.json", menu_doc(res, command)))
+    return paths
+
+
+def menu_doc(res: MenuSearchResult, command: str | None = None) -> dict[str, Any]:
+    """``menu_search.json``: the result's summary and the command."""
     doc = res.to_dict()
     doc["command"] = command
-    paths += [root / "layouts.csv", root / "selection.csv", root / "kpis.csv",
-              write_json(root / "menu_search.json", doc)]
-    return paths
+    return doc
+
+
+def menu_frames(res: MenuSearchResult) -> dict[str, pd.DataFrame]:
+    """The CSV tables of a menu search, by file stem: every layout searched, the
+    finalists' ranking, and their KPIs."""
+    sel = res.selection
+    return {"layouts": res.table(),
+            "selection": sel.table.assign(layout=[res.layouts[n].text()
+                                                  for n in sel.table["design"]]),
+            "kpis": sel.kpis}

@@ -21,12 +21,11 @@ import pandas as pd
 
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.errors import ConfigError
+from callsim.experiment.progress import Progress
 from callsim.search.evaluate import (
     Counter,
     Execution,
-    SearchProgress,
     evaluate,
-    progress_wanted,
     search_seed,
 )
 from callsim.search.kpis import Constraint, Objective, check_constraints, check_names, mean_of
@@ -112,7 +111,8 @@ def search(scenario: Scenario | str | Path, space: ParameterSpace | Sequence[str
            objective: Objective | str, constraints: Sequence[Constraint | str] = (), *,
            trials: int = 40, batch_size: int = 8, reps: int = 5, final_reps: int = 20,
            finalists: int = 5, seed: int = 0, strategy: str = "auto",
-           execution: Execution | None = None, progress: bool | None = None) -> SearchResult:
+           execution: Execution | None = None,
+           progress: bool | Progress | None = None) -> SearchResult:
     """Search the free parameters for the best objective under the constraints.
 
     Parameters
@@ -139,7 +139,10 @@ def search(scenario: Scenario | str | Path, space: ParameterSpace | Sequence[str
     execution
         Backend options for every batch.
     progress
-        Show a progress bar (``None``: when stderr is a terminal).
+        Show progress: ``None`` (default) a bar on stderr when it is a terminal or in a
+        notebook; ``True``/``False``; or a
+        :class:`~callsim.experiment.progress.Progress` of your own. One display
+        follows the whole search, a replication at a time.
     """
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
     sp = space if isinstance(space, ParameterSpace) else ParameterSpace.from_specs(space, sc)
@@ -151,20 +154,21 @@ def search(scenario: Scenario | str | Path, space: ParameterSpace | Sequence[str
         if value < 1:
             raise ConfigError(f"{name} must be >= 1 (got {value})")
     ex = execution or Execution()
-    counter = Counter()
-    s_seed = search_seed(seed)
-    strat = make_strategy(strategy, sp, s_seed, trials)
-    ref = evaluate({REFERENCE: sc}, reps, s_seed, ex, counter)[REFERENCE]
-    check_names([(obj.kpi, "--objective")] + [(c.kpi, "--constraint") for c in cons],
-                list(ref.columns))
-    start = sp.start()
-    done: dict[str, Trial] = {}
-    history: list[Trial] = []
-    o, cv, viol, loss = _score(ref, obj, cons)
-    first = Trial(0, start, o, cv, viol, loss)
-    done[sp.key(start)] = first
-    strat.tell([start], [loss])
-    with SearchProgress(progress_wanted(progress), f"{sc.name}: search", trials) as bar:
+    with ex.started(progress, f"{sc.name}: search",
+                    reps * (trials + 1) + final_reps * (finalists + 1)) as ex:
+        counter = Counter()
+        s_seed = search_seed(seed)
+        strat = make_strategy(strategy, sp, s_seed, trials)
+        ref = evaluate({REFERENCE: sc}, reps, s_seed, ex, counter)[REFERENCE]
+        check_names([(obj.kpi, "--objective")] + [(c.kpi, "--constraint") for c in cons],
+                    list(ref.columns))
+        start = sp.start()
+        done: dict[str, Trial] = {}
+        history: list[Trial] = []
+        o, cv, viol, loss = _score(ref, obj, cons)
+        first = Trial(0, start, o, cv, viol, loss)
+        done[sp.key(start)] = first
+        strat.tell([start], [loss])
         while len(history) < trials:
             points = strat.ask(min(batch_size, trials - len(history)))
             new = {}
@@ -186,13 +190,13 @@ def search(scenario: Scenario | str | Path, space: ParameterSpace | Sequence[str
                 losses.append(t.loss)
             strat.tell(points, losses)
             top = min(done.values(), key=lambda t: t.loss)
-            bar.advance(len(points), f"best {obj.kpi} {top.objective:.4g}")
-    ranked = sorted(done.values(), key=lambda t: t.loss)
-    chosen = [t for t in ranked if t.number != 0][:finalists]
-    final = {f"t{t.number}": with_overrides(sc, sp.overrides(t.point)) for t in chosen}
-    selection = rank_and_select((REFERENCE, sc), final, obj, cons, reps=final_reps, seed=seed,
-                                execution=ex, counter=counter)
-    named = {REFERENCE: start, **{f"t{t.number}": t.point for t in chosen}}
-    return SearchResult(space=sp, objective=obj, constraints=cons, strategy=strat.name,
-                        trials=[first, *history], selection=selection, points=named,
-                        reps=reps, seed=seed, counter=counter)
+            ex.say(f"{sc.name}: search, best {obj.kpi} {top.objective:.4g}")
+        ranked = sorted(done.values(), key=lambda t: t.loss)
+        chosen = [t for t in ranked if t.number != 0][:finalists]
+        final = {f"t{t.number}": with_overrides(sc, sp.overrides(t.point)) for t in chosen}
+        selection = rank_and_select((REFERENCE, sc), final, obj, cons, reps=final_reps, seed=seed,
+                                    execution=ex, counter=counter)
+        named = {REFERENCE: start, **{f"t{t.number}": t.point for t in chosen}}
+        return SearchResult(space=sp, objective=obj, constraints=cons, strategy=strat.name,
+                            trials=[first, *history], selection=selection, points=named,
+                            reps=reps, seed=seed, counter=counter)

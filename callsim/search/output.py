@@ -1,27 +1,24 @@
 """Files and terminal tables of searches: what ``calibrate`` and ``optimise-menu`` write.
 
-Owns the result files (JSON for a later HTML report section, CSV for spreadsheets),
-the calibrated scenario file, and the rich tables the CLI prints. Imports the search
-package's result types and :mod:`callsim.search.yamlout`.
+Owns the result files (JSON documents that ``callsim report`` reads, CSV tables), the
+calibrated scenario file with its header, and the number formats of that header.
+Imports the search package's result types and :mod:`callsim.search.yamlout`; no UI (the
+terminal tables are :mod:`callsim.ui.search_tables`).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import shlex
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.markup import escape
-from rich.table import Table
+import pandas as pd
 
 from callsim.config import load_scenario
 from callsim.search.calibrate import CalibrationResult
 from callsim.search.kpis import KpiExpr
-from callsim.search.select import Selection
 from callsim.search.yamlout import write_variant
 
 
@@ -63,24 +60,6 @@ def write_json(path: Path, doc: dict[str, Any]) -> Path:
     path.write_text(json.dumps(_nan_to_none(doc), indent=2, default=_json_default) + "\n",
                     encoding="utf-8")
     return path
-
-
-def command_line(command: str, args: argparse.Namespace) -> str:
-    """The ``callsim`` command that reproduces a run (for file headers)."""
-    parts = ["callsim", command, str(args.scenario)]
-    for opt, attr in (("--target", "target"), ("--free", "free"),
-                      ("--objective", "objective"), ("--constraint", "constraint"),
-                      ("--fixed", "fixed"), ("--levels", "levels"),
-                      ("--max-options", "max_options"), ("--trials", "trials"),
-                      ("--reps", "reps"), ("--final-reps", "final_reps"),
-                      ("--rounds", "rounds"), ("--points", "points"),
-                      ("--finalists", "finalists"), ("--seed", "seed"), ("-o", "out")):
-        value = getattr(args, attr, None)
-        if value is None or value == []:
-            continue
-        for v in value if isinstance(value, list) else [value]:
-            parts += [opt, str(v)]
-    return " ".join(shlex.quote(p) for p in parts)
 
 
 # -------------------------------------------------------------------- calibration
@@ -143,38 +122,27 @@ def write_calibration(res: CalibrationResult, scenario_path: Path | str, out: Pa
     paths = [write_variant(out, scenario_path, res.overrides, base,
                            calibration_header(res, command), comments)]
     rdir.mkdir(parents=True, exist_ok=True)
-    doc = res.to_dict()
-    doc["calibrated"] = str(out)
-    doc["command"] = command
-    paths.append(write_json(rdir / "calibration.json", doc))
-    for name, df in (("residuals", res.residuals), ("parameters", res.parameters),
-                     ("history", res.history)):
+    paths.append(write_json(rdir / "calibration.json", calibration_doc(res, out, command)))
+    for name, df in calibration_frames(res).items():
         csv_path = rdir / f"{name}.csv"
         df.to_csv(csv_path, index=False)
         paths.append(csv_path)
     return paths
 
 
-def calibration_tables(res: CalibrationResult) -> list[Table]:
-    """Residuals and fitted values as rich tables."""
-    t = Table(title=f"{res.scenario}: targets (simulated 95 % CI, {res.final_reps} reps, "
-                    f"seed {res.seed})")
-    for c in ("target", "reported ± tol", "before", "fitted", "residual / tol"):
-        t.add_column(c, justify="left" if c == "target" else "right")
-    for _, r in res.residuals.iterrows():
-        k = str(r["target"])
-        t.add_row(k, f"{fmt_value(k, r['value'])} ± {fmt_value(k, r['tol'])}",
-                  f"{fmt_value(k, r['before'])} ± {fmt_value(k, r['before_hw'])}",
-                  f"{fmt_value(k, r['fitted'])} ± {fmt_value(k, r['fitted_hw'])}",
-                  f"{r['scaled']:+.2f}" + ("" if r["within"] else " !"))
-    p = Table(title="fitted values (range: misfit +1 tolerance, the others re-fitted)")
-    for c in ("parameter", "input", "fitted", "range", "searched", "identifiable"):
-        p.add_column(c, justify="left" if c == "parameter" else "right")
-    for _, r in res.parameters.iterrows():
-        p.add_row(str(r["parameter"]), f"{r['start']:.6g}", f"{r['fitted']:.6g}",
-                  f"{r['range_low']:.5g}..{r['range_high']:.5g}", f"{r['lo']:g}..{r['hi']:g}",
-                  "yes" if r["identifiable"] else f"NO: {r['note']}")
-    return [t, p]
+def calibration_doc(res: CalibrationResult, out: Path | str | None,
+                    command: str | None = None) -> dict[str, Any]:
+    """``calibration.json``: the result's summary, the calibrated file and the command."""
+    doc = res.to_dict()
+    doc["calibrated"] = None if out is None else str(out)
+    doc["command"] = command
+    return doc
+
+
+def calibration_frames(res: CalibrationResult) -> dict[str, pd.DataFrame]:
+    """The CSV tables of a calibration, by file stem."""
+    return {"residuals": res.residuals, "parameters": res.parameters,
+            "history": res.history}
 
 
 # -------------------------------------------------------------------- selection
@@ -187,25 +155,3 @@ def fmt_diff(kpi: str, d: float, hw: float) -> str:
     if KpiExpr.parse(kpi, "kpi").share:
         return f"{100 * d:+.2f} ± {100 * hw:.2f} pt"
     return f"{d:+.4g} ± {hw:.2g}"
-
-
-def selection_table(sel: Selection, labels: dict[str, str] | None = None,
-                    limit: int = 10) -> Table:
-    """The finalists' ranking: objective, paired difference from the input and the best
-    (``*``: the CI excludes 0)."""
-    k = str(sel.objective.kpi)
-    t = Table(title=f"ranking and selection: {sel.objective}, {sel.reps} paired "
-                    f"replications (seed {sel.seed}), 95 % CIs; * = CI excludes 0")
-    for c in ("rank", "design", k, f"Δ vs {sel.reference}", "Δ vs best", "feasible"):
-        t.add_column(c, justify="left" if c == "design" else "right", overflow="fold")
-    for i, row in enumerate(sel.table.head(limit).to_dict(orient="records"), start=1):
-        name = str(row["design"])
-        star = " *" if row["vs_reference_significant"] else ""
-        t.add_row(str(i), escape((labels or {}).get(name, name)),
-                  f"{fmt_value(k, row['objective'])} ± {fmt_value(k, row['objective_hw'])}",
-                  fmt_diff(k, row["vs_reference"], row["vs_reference_hw"]) + star,
-                  "best" if name == sel.best else
-                  fmt_diff(k, row["vs_best"], row["vs_best_hw"])
-                  + ("" if row["tied_with_best"] else " *"),
-                  "yes" if row["feasible"] else "no")
-    return t

@@ -1,10 +1,13 @@
-"""The ``callsim`` command line: run, sweep, compare, validate, plot, report, schema, erlang.
+"""The ``callsim`` command line: argument parsing, dispatch and exit codes.
 
-Owns argument parsing, clean error reporting and printing. Exit codes: 0 ok; 2 bad
-input or a refused request (a :class:`~callsim.errors.ConfigError`, any
+Owns the argument parser of every command, the table of commands (:data:`COMMANDS`),
+the small commands (validate, schema, erlang) and clean error reporting. Exit codes: 0
+ok; 2 bad input or a refused request (a :class:`~callsim.errors.ConfigError`, any
 :class:`~callsim.errors.CallsimError` marked as a refusal, an argparse error); 1 an
 internal error, printed with a hint to report it. Never a traceback unless ``--debug``.
-Nothing imports it.
+The bodies of the commands that run or read results are :mod:`callsim.ui.commands`
+(and :mod:`callsim.ui.staff`; the call-log commands fit, replay and score, with their
+arguments, :mod:`callsim.ui.logcmds`). Nothing imports it.
 """
 
 from __future__ import annotations
@@ -13,21 +16,18 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
 from callsim import analytic
-from callsim.compiled import CompiledScenario, allowing_large, compile_scenario
-from callsim.compiled.sanity import scenario_warnings
+from callsim.compiled import allowing_large, compile_scenario
 from callsim.config import Scenario, load_scenario
 from callsim.errors import CallsimError, ConfigError, Refusal
-from callsim.experiment import run_batch
-from callsim.ui.options import parse_precision
-from callsim.ui.tables import kpi_table, num, pool_table, type_table
+from callsim.ui import commands
+from callsim.ui.commands import print_warnings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 """0 ok; 1 an internal error (a bug: please report it); 2 bad input or refused."""
@@ -70,31 +70,6 @@ def _add_execution_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-reps", type=int, metavar="N",
                    help="with --precision: stop after N replications (default 1000)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _execution_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """run_batch/sweep keyword arguments from the execution options."""
-    if args.jobs is not None:
-        _check_positive("--jobs", args.jobs)
-    if args.max_reps is not None:
-        _check_positive("--max-reps", args.max_reps)
-    backend = args.backend
-    if backend is None:
-        backend = ("dask" if args.scheduler else
-                   "processes" if args.jobs is not None and args.jobs > 1 else "serial")
-    if args.scheduler and backend != "dask":
-        raise ConfigError(f"--scheduler needs --backend dask (not {backend})")
-    return {"backend": backend, "jobs": args.jobs, "scheduler": args.scheduler,
-            "precision": parse_precision(args.precision) or None, "max_reps": args.max_reps,
-            "progress": False if args.quiet else None}
-
-
-def _print_run_info(info: dict[str, Any], console: Console) -> None:
-    read = int(info.get("replications_read", 0))
-    if read:
-        where = info.get("out", "the run directory")
-        ran = int(info.get("replications_run", 0))
-        console.print(f"resumed: {read} replications read from {where}, {ran} run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,15 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_execution_args(p)
     _add_allow_large(p)
 
-    p = sub.add_parser("plot", help="write the figures of a run/compare/sweep --out "
-                       "directory as PNGs beside the results")
-    p.add_argument("run_dir", type=Path, help="directory written by run/compare/sweep --out")
+    results = ("a results folder: run/compare/sweep --out, staff -o, calibrate "
+               "--report-dir, optimise-menu -o")
+    p = sub.add_parser("plot", help="write the figures of a results folder as PNGs beside "
+                       "the results")
+    p.add_argument("run_dir", type=Path, help=results)
     p.add_argument("-o", "--out", type=Path, help="write the PNGs here instead")
     p.add_argument("--dpi", type=int, default=110, help="resolution (default 110)")
 
-    p = sub.add_parser("report", help="write one self-contained HTML report of a "
-                       "run/compare/sweep --out directory")
-    p.add_argument("run_dir", type=Path, help="directory written by run/compare/sweep --out")
+    p = sub.add_parser("report", help="write one self-contained HTML report of a results "
+                       "folder: the finding first, then the figures, then the tables")
+    p.add_argument("run_dir", type=Path, help=results)
     p.add_argument("-o", "--out", type=Path, help="the HTML file (default RUN_DIR/report.html)")
 
     # --- search (issue 13): calibrate, optimise-menu ---------------------------------
@@ -271,106 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write plan.yaml, requirements.csv, verification.csv, plan.json, "
                         "plan.png here")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+
+    # --- call logs (issue 11): fit, replay, score; the logic is in callsim.ui.logcmds ---
+    from callsim.ui.logcmds import add_parsers as add_log_parsers
+
+    add_log_parsers(sub)
     return parser
-
-
-def _check_positive(name: str, value: int) -> None:
-    if value < 1:
-        raise ConfigError(f"{name}: {value} is not allowed; it must be a whole number >= 1")
-
-
-def cmd_run(args: argparse.Namespace, console: Console) -> int:
-    if args.reps is not None:
-        _check_positive("--reps", args.reps)
-    if args.seed < 0:
-        raise ConfigError(f"--seed: {args.seed} is not allowed; it must be >= 0")
-    kw = _execution_kwargs(args)
-    reps = args.reps if args.reps is not None else (None if kw["precision"] else 1)
-    scenario = load_scenario(args.scenario, args.overrides)
-    print_warnings(compile_scenario(scenario))  # config room: warnings before the run
-    batch = run_batch(scenario, reps=reps, seed=args.seed, out=args.out, **kw)
-    console.print(kpi_table(batch))
-    _print_run_info(batch.info, console)
-    if batch.stopping:
-        console.print(f"stopped: {batch.stopping}")
-    if args.by_type:
-        console.print(type_table(batch))
-        console.print(pool_table(batch))
-    if args.out:
-        console.print(f"wrote {', '.join(batch.info['files'])}")
-    return EXIT_OK
-
-
-def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
-    from rich.table import Table
-
-    from callsim.experiment import sweep
-    from callsim.results.kpi_format import fmt, fmt_hw
-    from callsim.results.kpis import headline
-    from callsim.ui.parsing import parse_grid
-
-    if args.reps is not None:
-        _check_positive("--reps", args.reps)
-    if args.seed < 0:
-        raise ConfigError(f"--seed: {args.seed} is not allowed; it must be >= 0")
-    if not args.grid:
-        raise ConfigError("sweep needs at least one --set PATH=V1,V2,...")
-    kw = _execution_kwargs(args)
-    grid = parse_grid(args.grid)
-    print_warnings(compile_scenario(load_scenario(args.scenario)))  # config room: warnings
-    res = sweep(args.scenario, grid, reps=args.reps, seed=args.seed, out=args.out,
-                kpis=args.kpis, **kw)
-    table = res.table
-    kpi_names = list(dict.fromkeys(table["kpi"]))
-    shown = args.kpis or headline(kpi_names, 4)
-    n = [len(b.replications) for b in res.batches]
-    reps_text = f"{n[0]}" if len(set(n)) == 1 else f"{min(n)}-{max(n)}"
-    out = Table(title=f"{res.scenario}: {len(res.points)} grid points x {reps_text} "
-                      f"replications, seed {res.seed} (95 % CI)")
-    for path, values in res.grid.items():
-        out.add_column(path, justify="right", overflow="fold",
-                       min_width=max(5, *(len(str(v)) for v in values)))
-    for k in shown:
-        out.add_column(k, justify="right")
-    idx = table.set_index(["point", "kpi"])
-    for i, pt in enumerate(res.points):
-        cells = [str(pt[p]) for p in res.grid]
-        for k in shown:
-            mean, hw = (num(idx, (i, k), c) for c in ("mean", "half_width"))
-            cells.append(f"{fmt(k, mean)}\n{fmt_hw(k, hw)}".strip())
-        out.add_row(*cells)
-    console.print(out)
-    _print_run_info(res.info, console)
-    stops = [b.stopping for b in res.batches if b.stopping]
-    met = sum(1 for b in res.batches if b.meta.get("stopping", {}).get("met"))
-    if stops:
-        console.print(f"stopped: precision reached at {met} of {len(stops)} grid points"
-                      + ("" if met == len(stops) else " (the others hit --max-reps)"))
-    if args.out:
-        console.print(f"wrote {', '.join(res.info['files'])}")
-    return EXIT_OK
-
-
-def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    from callsim.experiment.compare import compare, design_names
-    from callsim.ui.plots import comparison_day, save
-    from callsim.ui.tables import comparison_table
-
-    _check_positive("--reps", args.reps)
-    if len(args.scenarios) < 2:
-        raise ConfigError("compare needs at least two scenario files")
-    scenarios = [load_scenario(p, args.overrides) for p in args.scenarios]
-    for sc in scenarios:  # config room: warnings before the run
-        print_warnings(compile_scenario(sc))
-    names = design_names(args.scenarios, scenarios)
-    comp = compare(dict(zip(names, scenarios, strict=True)), reps=args.reps, seed=args.seed,
-                   out=args.out, **_execution_kwargs(args))
-    console.print(comparison_table(comp, all_kpis=args.all_kpis))
-    if args.out:
-        files = list(next(iter(comp.batches.values())).info["comparison_files"])
-        files.append(str(save(comparison_day(comp), args.out / "comparison.png")))
-        console.print(f"wrote {', '.join(files)}")
-    return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
@@ -386,15 +269,6 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
                   + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
                      if warnings else ""), highlight=False)
     return EXIT_OK
-
-
-def print_warnings(cs: CompiledScenario) -> list[str]:
-    """Print the warnings of *cs* (see :mod:`callsim.compiled.sanity`) on stderr."""
-    warnings = scenario_warnings(cs)
-    err = Console(stderr=True, soft_wrap=True)
-    for w in warnings:
-        err.print(f"[bold yellow]warning:[/] {escape(w)}", markup=True, highlight=False)
-    return warnings
 
 
 def cmd_schema(args: argparse.Namespace, console: Console) -> int:
@@ -438,83 +312,27 @@ def cmd_erlang(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "schema": cmd_schema,
-            "erlang": cmd_erlang}
-COMMANDS["sweep"] = cmd_sweep
+COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
+    "run": commands.cmd_run, "sweep": commands.cmd_sweep,
+    "compare": commands.cmd_compare, "validate": cmd_validate, "schema": cmd_schema,
+    "erlang": cmd_erlang, "plot": commands.cmd_plot, "report": commands.cmd_report,
+    "staff": commands.cmd_staff, "calibrate": commands.cmd_calibrate,
+    "optimise-menu": commands.cmd_optimise_menu,
+    "optimize-menu": commands.cmd_optimise_menu}
+"""Command name -> its body ``(args, console) -> exit code``."""
 
 
-def cmd_plot(args: argparse.Namespace, console: Console) -> int:
-    from callsim.ui.html_report import load_run_dir, write_pngs
+def _log_command(name: str) -> Callable[[argparse.Namespace, Console], int]:
+    """``callsim fit/replay/score`` (issue 11): everything happens in callsim.ui.logcmds."""
+    def run(args: argparse.Namespace, console: Console) -> int:
+        from callsim.ui.logcmds import COMMANDS as LOG_COMMANDS
 
-    _check_positive("--dpi", args.dpi)
-    run = load_run_dir(args.run_dir)
-    paths = write_pngs(run, args.out, dpi=args.dpi)
-    if not paths:
-        raise ConfigError(f"{args.run_dir}: nothing to plot in these results")
-    console.print(f"wrote {', '.join(str(p) for p in paths)}")
-    return EXIT_OK
+        return LOG_COMMANDS[name](args, console)
+    return run
 
 
-def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    from callsim.ui.html_report import write_report
-
-    path = write_report(args.run_dir, args.out)
-    console.print(f"wrote {path}")
-    return EXIT_OK
-
-
-COMMANDS["plot"] = cmd_plot
-COMMANDS["report"] = cmd_report
-
-
-def cmd_staff(args: argparse.Namespace, console: Console) -> int:
-    """``callsim staff`` (issue 12): everything happens in :mod:`callsim.plan`."""
-    from callsim.plan.command import run_staff
-
-    return run_staff(args, console)
-
-
-COMMANDS["staff"] = cmd_staff
-
-
-def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
-    from callsim import search
-
-    ex = search.execution_from_options(args.backend, args.jobs, args.scheduler)
-    res = search.calibrate(args.scenario, args.target, args.free, reps=args.reps,
-                           final_reps=args.final_reps, rounds=args.rounds, points=args.points,
-                           seed=args.seed, execution=ex, progress=False if args.quiet else None)
-    for table in search.calibration_tables(res):
-        console.print(table)
-    for w in res.warnings:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    paths = search.write_calibration(res, args.scenario, args.out, args.report_dir,
-                                     search.command_line("calibrate", args))
-    console.print(f"wrote {', '.join(str(p) for p in paths)}")
-    return EXIT_OK
-
-
-def cmd_optimise_menu(args: argparse.Namespace, console: Console) -> int:
-    from callsim import search
-
-    ex = search.execution_from_options(args.backend, args.jobs, args.scheduler)
-    res = search.optimise_menu(args.scenario, args.objective, args.constraint,
-                               max_options=args.max_options, fixed=args.fixed,
-                               levels=args.levels, trials=args.trials, reps=args.reps,
-                               final_reps=args.final_reps, finalists=args.finalists,
-                               seed=args.seed, execution=ex,
-                               progress=False if args.quiet else None)
-    console.print(search.menu_summary(res))
-    console.print(search.selection_table(res.selection, search.layout_labels(res)))
-    paths = search.write_menu_search(res, args.scenario, args.out,
-                                     search.command_line("optimise-menu", args))
-    console.print(f"wrote {args.out / 'best.yaml'} and {len(paths) - 1} more files in {args.out}")
-    return EXIT_OK
-
-
-COMMANDS["calibrate"] = cmd_calibrate
-COMMANDS["optimise-menu"] = cmd_optimise_menu
-COMMANDS["optimize-menu"] = cmd_optimise_menu
+for _name in ("fit", "replay", "score"):
+    COMMANDS[_name] = _log_command(_name)
 
 
 def is_refusal(exc: BaseException) -> bool:

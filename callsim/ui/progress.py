@@ -111,6 +111,7 @@ class ProgressBar:
 
     def describe(self, description: str) -> None:
         """Change the text left of the bar."""
+        self.description = description
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=description)
 

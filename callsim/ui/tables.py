@@ -101,6 +101,20 @@ def pool_table(batch: BatchResult) -> Table:
     return _group_table(batch, "pool", "pool", pool_columns(), "by agent pool (means)")
 
 
+def channel_columns() -> list[str]:
+    """The per-channel columns: the registry's channel KPIs."""
+    return [k.name for k in registry.CHANNEL_KPIS]
+
+
+def channel_table(batch: BatchResult) -> Table | None:
+    """Per contact channel: attempts, containment, fallbacks (means); None without
+    channels."""
+    if not any(str(k).startswith("channel.") for k in batch.summary.index):
+        return None
+    return _group_table(batch, "channel", "channel", channel_columns(),
+                        "by contact channel (means)")
+
+
 def comparison_kpis(comp: Comparison, all_kpis: bool = False) -> list[str]:
     """The KPIs of a comparison table: the registry's brief ones that some design shows
     (every overall KPI with *all_kpis*, but not one undefined in every design), in

@@ -145,10 +145,14 @@ def test_overdispersion_recovered() -> None:
 
 def test_fitted_scenario_reproduces_the_log(fitted: tuple[CallLog, FitResult],
                                             tmp_path: Path) -> None:
-    """Simulate the fitted scenario (today's engine form) and score it against the log."""
+    """Simulate the fitted scenario (the planned forms: by_time blocks, survival-table
+    patience, weighted empirical handle times where chosen, fractional staffing) and
+    score it against the log."""
     log, fit = fitted
-    sc = scenario_from_dict({**fit.scenario_dict("current"),
-                             "horizon": {"start": "00:00", "length": f"{DAYS}d"}})
+    planned = fit.scenario_dict()
+    assert planned["call_types"]["A"]["patience"]["dist"] == "survival"
+    assert planned["call_types"]["A"].get("by_time")
+    sc = scenario_from_dict({**planned, "horizon": {"start": "00:00", "length": f"{DAYS}d"}})
     results = [callsim.simulate(sc, seed=100 + k, record_calls=True) for k in range(2)]
     sim = clock_table_from_results(results)
     obs = clock_table(log)

@@ -41,6 +41,15 @@ REFUSED: dict[str, list[str]] = {
     "length_sexagesimal.yaml": ["horizon.length", "'1:30' is not a duration"],
     "hex_rate.yaml": ["arrivals.rate", "'0x10'", "valid number"],
     "cross_reference.yaml": ["routing.a[1]", "'nope' is not an agent pool", "allowed: p1"],
+    "channel_unknown_intent.yaml": ["channels.chatbot.takes.covid", "not a call type",
+                                    "allowed: a, b"],
+    "channel_shares_over_one.yaml": ["channels", "'a' customers add up to 1.1 at 08:00",
+                                     "at most 1"],
+    "hours_overlap.yaml": ["hours.queues.a.open", "09:00-18:00 and 17:00-22:00 overlap"],
+    "hours_unknown_forward.yaml": ["hours.queues.a.after_hours.queue", "'tourist_line'",
+                                   "allowed: a, b"],
+    "hours_unknown_queue.yaml": ["hours.queues.foreign", "allowed: a, b", "hours.holidays[0]",
+                                 "day 3 is not in the horizon"],
 }
 #: file -> substrings of the warning
 WARNED: dict[str, list[str]] = {

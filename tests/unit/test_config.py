@@ -519,7 +519,7 @@ def test_override_applies_after_extends(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("override", "needles"), [
     (["pools.p1.staffing.agents=-1"], ["pools.p1.staffing.agents", "-1", "greater than or"]),
     (["pools.p1.staffing.agnets=3"], ["'agnets'", "allowed keys", "agents"]),
-    (["pools.p1.staffing.agents=abc"], ["pools.p1.staffing.agents", "'abc'", "integer"]),
+    (["pools.p1.staffing.agents=abc"], ["pools.p1.staffing.agents", "'abc'", "valid number"]),
     (["garbage"], ["'garbage'", "path=value"]),
     (["=3"], ["path before '=' is empty"]),
     (["pools.p1.skills.5=a"], ["'5'", "index"]),

@@ -44,6 +44,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "deterministic": {"value": 60},
     "uniform": {"low": 30, "high": 90},
     "empirical": {"values": [30, 60, 90]},
+    "survival": {"times": [10, 30, 60], "survival": [0.8, 0.5, 0.2],
+                 "tail": {"dist": "exponential", "mean": 40}},
 }
 
 

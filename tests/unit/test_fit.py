@@ -133,13 +133,49 @@ def test_staffing_measures_by_hand() -> None:
         ("2024-01-01", t9 + 600, 1200, t9 + 600, "answered", 3600, "ann"),
         ("2024-01-01", t9 + 600, 1200, t9 + 600, "abandoned", math.nan, ""),
     ])
-    st = infer_staffing(log.calls, pd.DatetimeIndex(["2024-01-01"]), 3600.0).set_index("clock")
+    day = pd.DatetimeIndex(["2024-01-01"])
+    st = infer_staffing(log.calls, day, 3600.0, method="busy_waiting").set_index("clock")
     assert st.loc["09:00", "busy"] == pytest.approx(1.5)
     assert st.loc["09:00", "busy_waiting"] == pytest.approx(2.0)
     assert st.loc["09:00", "agents"] == pytest.approx(2.0)
     assert st.loc["09:00", "distinct"] == 2
     assert st.loc["10:00", "busy"] == pytest.approx(0.5)  # ann's second call ends 10:30
     assert st.loc["10:00", "agents"] == 1 and st.loc["10:00", "fallback_share"] == 1
+    # available (the default with named agents): bob never takes another call, so after
+    # 09:30 only ann is on the phones; nobody is idle between two calls
+    auto = infer_staffing(log.calls, day, 3600.0).set_index("clock")
+    assert auto.attrs["method"] == "available"
+    assert auto.loc["09:00", "available"] == pytest.approx(1.5)
+    assert auto.loc["09:00", "agents"] == pytest.approx(1.5)
+    assert auto.loc["10:00", "agents"] == pytest.approx(0.5)
+
+
+def test_availability_by_hand() -> None:
+    """Four answers at once, each time with one agent idle 15 s and one idle 400 s: the
+    recently freed one is chosen 3 times, the long-idle one once, so its availability is
+    a third (maximum likelihood of the choices); idle time counts by that weight."""
+    from callsim.fit.availability import BINS, availability, idle_segments, weighted_level
+
+    rows = []
+    for k in range(4):  # events at 1000 s apart; ann and bob idle before each
+        t = 10_000.0 + 1000.0 * k
+        fresh, stale = ("ann", "bob") if k < 2 else ("bob", "ann")
+        chosen = fresh if k != 3 else stale
+        other = stale if chosen == fresh else fresh
+        idle = {fresh: 15.0, stale: 400.0}
+        rows.append((chosen, t - idle[chosen] - 60, t - idle[chosen], 0, False))
+        rows.append((chosen, t, t + 30, 0, True))  # the answer at once
+        rows.append((other, t - idle[other] - 60, t - idle[other], 0, False))
+        rows.append((other, t + 200, t + 230, 0, False))  # its gap goes on past t
+    agent, start, end, day, imm = (np.array(x) for x in zip(*rows, strict=True))
+    seg = idle_segments(agent, start, end, day, imm)
+    a, n = availability(*seg)
+    assert n == 4
+    b15, b400 = (int(np.searchsorted(BINS, g, side="right") - 1) for g in (15, 400))
+    assert a[b15] == pytest.approx(1.0) and a[b400] == pytest.approx(1 / 3, rel=1e-6)
+    ss, se, sb = seg[0], seg[1], seg[2]
+    level = weighted_level(ss, se, a[sb], np.array([10_000.0 - 1.0]))
+    assert level[0] == pytest.approx(1.0 + a[b400])  # one fresh, one stale idle agent
 
 
 def test_clock_table_pools_counts() -> None:
@@ -250,7 +286,12 @@ def test_scenario_forms(tmp_path: Path) -> None:
         n_arr * 25 / 24, rel=1e-3)  # every call, IVR hang-ups included
     assert "ivr" not in fit_log(_small_fit_log(), ivr="none").scenario_dict()
     assert len(planned["arrivals"]["by_call_type"]["A"]["per_interval"]) == 24
-    # today's engine accepts the 'current' form as it is
+    # the planned form validates and runs (by_time, survival, fractional staffing)
+    import callsim
+
+    day = callsim.simulate(scenario_from_dict(planned), seed=1)
+    assert day.kpis["answered"] > 0 and day.kpis["abandoned"] > 0
+    # the older 'current' form is still written on request
     current = fit.scenario_dict("current")
     sc = scenario_from_dict(current)
     assert sc.call_types["A"].patience is not None

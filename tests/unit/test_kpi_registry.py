@@ -18,7 +18,7 @@ from callsim.io.reader import load_run_dir
 from callsim.results import kpis as registry
 from callsim.results.counts import ratio
 from callsim.results.kpi_format import axis_label, fmt, fmt_diff, fmt_hw, signed
-from callsim.ui import html_report, plots
+from callsim.ui import plots, report
 from callsim.ui.cli import main
 from callsim.ui.tables import comparison_table, kpi_table
 
@@ -168,7 +168,7 @@ def test_html_comparison_shows_the_terminals_differences(files: dict[str, Path])
     comp = callsim.compare({"registry-test": files["a"], "registry-test-7": files["b"]},
                            reps=4, seed=2, progress=False)
     terminal = _terminal_cells(comparison_table(comp, all_kpis=True))
-    page = _html_cells(html_report.render_html(load_run_dir(out), figs=[]))
+    page = _html_cells(report.render_html(load_run_dir(out), figs=[]))
     assert {"fcr", "redial_share", "answer_rate", "asa", "sl_20"} <= set(terminal)
     assert set(terminal) == set(page)  # every overall KPI in both
     for kpi, cells in terminal.items():
@@ -199,7 +199,7 @@ def test_a_new_kpi_is_one_registry_entry(files: dict[str, Path], tmp_path: Path,
     assert "answered_per_arrival" in rows
     mean = batch.summary.at["answered_per_arrival", "mean"]
     assert fmt("answered_per_arrival", mean).endswith(" %")
-    page = html_report.render_html(load_run_dir(out), figs=[])
+    page = report.render_html(load_run_dir(out), figs=[])
     assert 'id="kpi-answered_per_arrival"' in page and "answered per arrival" in page
     assert plots.kpi_label("answered_per_arrival") == ("answered per arrival (%)", 100.0)
     assert registry.verdict("answered_per_arrival", 0.1, 0.01, True) == "better"

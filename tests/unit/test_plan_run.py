@@ -18,7 +18,6 @@ from callsim.config import load_scenario
 from callsim.plan import plan, write_plan
 from callsim.plan.evaluate import Evaluator
 from callsim.plan.problem import build_setup
-from callsim.plan.progress import PlanProgress
 from callsim.ui.cli import main
 
 #: two call types, a single-skill pool and a two-skill pool (one group), 4 hours in
@@ -148,13 +147,12 @@ def test_redeploy_keeps_the_agent_hours(tmp_path: Path,
 def test_candidates_share_callers_and_are_not_run_twice() -> None:
     sc = callsim.erlang_scenario([300, 600], 120, [12, 12], patience=60, hours=2)
     su = build_setup(sc)
-    ran: list[int] = []
-    ev = Evaluator(su, reps=2, on_batch=ran.append)
+    ev = Evaluator(su, reps=2)
     low = {"agents": np.full(24, 12)}
     high = {"agents": np.full(24, 20)}
     a = ev.run({"low": ev.candidate(low), "high": ev.candidate(high)}, seed=3)
     again = ev.run({"x": ev.candidate(low)}, seed=3)["x"]
-    assert again is a["low"] and ran == [4] and ev.simulations == 4
+    assert again is a["low"] and ev.batches == 1 and ev.simulations == 4
     # common random numbers: the same callers arrive in both designs
     offered = [e.batch.replications["arrivals"].tolist() for e in a.values()]
     assert offered[0] == offered[1]
@@ -162,15 +160,40 @@ def test_candidates_share_callers_and_are_not_run_twice() -> None:
     assert np.all(s_high.mean[:2] > s_low.mean[:2])
 
 
-def test_progress_is_off_when_stderr_is_not_a_terminal() -> None:
-    with PlanProgress() as bar:  # pytest captures stderr: not a terminal
-        assert not bar.enabled
-        bar.say("phase")
-        bar.ran(3)
-    with PlanProgress(True) as bar:
-        bar.say("phase")
-        bar.ran(2)
-        assert bar.enabled and bar.simulations == 2
+def test_plan_reports_to_one_progress_display(tmp_path: Path) -> None:
+    """The planner shows one progress display (the experiment layer's protocol): its
+    phases as the label, every simulation counted once."""
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.entered = 0
+            self.total = 0
+            self.done = 0
+            self.labels: list[str] = []
+
+        def __enter__(self) -> Recorder:
+            self.entered += 1
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def extend(self, more: int, already_done: int = 0) -> None:
+            self.total += more
+            self.done += already_done
+
+        def advance(self, n: int = 1) -> None:
+            self.done += n
+
+        def describe(self, description: str) -> None:
+            self.labels.append(description)
+
+    bar = Recorder()
+    res = plan(write(tmp_path, SMALL), ["answer_rate>=0.85"], reps=4, seed=5, progress=bar)
+    assert bar.entered == 1
+    assert bar.total == bar.done == res.simulations > 0
+    assert any(t.startswith("requirements, batch 1") for t in bar.labels)
+    assert any("verif" in t for t in bar.labels)
 
 
 def test_a_slot_more_agents_cannot_help_is_reported_not_staffed_to_the_cap(

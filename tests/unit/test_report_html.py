@@ -17,7 +17,7 @@ import yaml
 
 from callsim.errors import ConfigError
 from callsim.results import kpis as registry
-from callsim.ui import html_report
+from callsim.ui import report
 from callsim.ui.cli import main
 
 SCENARIO: dict[str, Any] = {
@@ -50,9 +50,9 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     b.write_text(yaml.safe_dump({**SCENARIO, "name": "report-test-7",
                                  "pools": {"desk": {"skills": ["general", "tax"],
                                                     "staffing": 7}}}), encoding="utf-8")
-    out = {"run": root / "run", "comparison": root / "cmp", "sweep": root / "sweep"}
+    out = {"run": root / "run", "compare": root / "cmp", "sweep": root / "sweep"}
     cli("run", str(a), "--reps", "3", "--seed", "1", "--out", str(out["run"]), "--quiet")
-    cli("compare", str(a), str(b), "--reps", "3", "--out", str(out["comparison"]))
+    cli("compare", str(a), str(b), "--reps", "3", "--out", str(out["compare"]))
     cli("sweep", str(a), "--set", "pools.desk.staffing=5,6,7", "--reps", "3", "--out",
         str(out["sweep"]), "--quiet")
     return out
@@ -61,23 +61,23 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 EXPECTED_FIGURES = {
     "run": ["waiting_calls", "day_by_interval", "answer_rate_heatmap", "agents_by_pool",
             "ci_answer_rate"],
-    "comparison": ["forest"],
+    "compare": ["forest"],
     "sweep": ["sweep_answer_rate", "sweep_asa", "sweep_abandon_rate", "sweep_sl_20",
               "sweep_occupancy"],
 }
 
 
-@pytest.mark.parametrize("kind", ["run", "comparison", "sweep"])
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
 def test_load_and_figures(dirs: dict[str, Path], kind: str) -> None:
-    run = html_report.load_run_dir(dirs[kind])
+    run = report.load_run_dir(dirs[kind])
     assert run.kind == kind
     assert run.n_reps == 3
-    names = [f.name for f in html_report.figures(run)]
+    names = [f.name for f in report.figures(run)]
     assert names == EXPECTED_FIGURES[kind]
 
 
 def test_run_dir_bands_come_from_checkpointed_replications(dirs: dict[str, Path]) -> None:
-    run = html_report.load_run_dir(dirs["run"])
+    run = report.load_run_dir(dirs["run"])
     assert run.per_replication
     assert run.intervals is not None and sorted(run.intervals["replication"].unique()) == [0, 1,
                                                                                            2]
@@ -90,12 +90,12 @@ def test_run_dir_bands_come_from_checkpointed_replications(dirs: dict[str, Path]
     bare.mkdir()
     for name in ("summary.json", "replications.csv", "intervals.csv", "agents.csv"):
         shutil.copy(dirs["run"] / name, bare / name)
-    run = html_report.load_run_dir(bare)
+    run = report.load_run_dir(bare)
     assert not run.per_replication
-    assert [f.name for f in html_report.figures(run)] == EXPECTED_FIGURES["run"]
+    assert [f.name for f in report.figures(run)] == EXPECTED_FIGURES["run"]
 
 
-@pytest.mark.parametrize("kind", ["run", "comparison", "sweep"])
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
 def test_plot_command_writes_pngs_beside_results(dirs: dict[str, Path], kind: str,
                                                  tmp_path: Path) -> None:
     out = tmp_path / kind
@@ -107,8 +107,8 @@ def test_plot_command_writes_pngs_beside_results(dirs: dict[str, Path], kind: st
 
 
 def test_plot_default_is_the_run_dir(dirs: dict[str, Path]) -> None:
-    cli("plot", str(dirs["comparison"]))
-    assert (dirs["comparison"] / "forest.png").read_bytes()[:8] == PNG
+    cli("plot", str(dirs["compare"]))
+    assert (dirs["compare"] / "forest.png").read_bytes()[:8] == PNG
 
 
 def test_bad_directories_are_usage_errors(tmp_path: Path,
@@ -118,7 +118,7 @@ def test_bad_directories_are_usage_errors(tmp_path: Path,
     err = capsys.readouterr().err
     assert "no such directory" in err and "no callsim results here" in err
     with pytest.raises(ConfigError):
-        html_report.load_run_dir(tmp_path)
+        report.load_run_dir(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -162,9 +162,9 @@ def test_run_report_has_every_kpi_and_figure(dirs: dict[str, Path],
 
 def test_comparison_report_has_a_verdict_per_kpi(dirs: dict[str, Path],
                                                  reports: dict[str, tuple[Path, str]]) -> None:
-    _, text = reports["comparison"]
+    _, text = reports["compare"]
     assert_self_contained(text)
-    diffs = pd.read_csv(dirs["comparison"] / "comparison.csv")
+    diffs = pd.read_csv(dirs["compare"] / "comparison.csv")
     overall = [k for k in diffs["kpi"] if "." not in k]
     for k in overall:
         assert f'id="kpi-{k}"' in text, k
@@ -185,8 +185,8 @@ def test_sweep_report(reports: dict[str, tuple[Path, str]]) -> None:
 
 
 def test_default_report_path(dirs: dict[str, Path]) -> None:
-    cli("report", str(dirs["comparison"]))
-    assert (dirs["comparison"] / "report.html").is_file()
+    cli("report", str(dirs["compare"]))
+    assert (dirs["compare"] / "report.html").is_file()
 
 
 @pytest.mark.parametrize(("kpi", "diff", "hw", "sig", "word"), [
@@ -238,7 +238,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("kind", ["run", "comparison", "sweep"])
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
 def test_report_opens_in_a_browser(browser: Any, dirs: dict[str, Path], kind: str,
                                    reports: dict[str, tuple[Path, str]]) -> None:
     dest, _ = reports[kind]
@@ -246,12 +246,12 @@ def test_report_opens_in_a_browser(browser: Any, dirs: dict[str, Path], kind: st
     images = browser.execute_script(
         "return Array.from(document.images).map(i => [i.id || i.alt, i.complete, "
         "i.naturalWidth, i.naturalHeight])")
-    expected = len(EXPECTED_FIGURES[kind]) + (kind == "comparison")
+    expected = len(EXPECTED_FIGURES[kind]) + (kind == "compare")
     assert len(images) == expected
     for alt, complete, width, height in images:
         assert complete and width > 0 and height > 0, f"figure not loaded: {alt}"
     severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
     assert not severe, severe
-    assert browser.title == html_report.load_run_dir(dirs[kind]).title
+    assert browser.title == report.load_run_dir(dirs[kind]).title
     tables = browser.execute_script("return document.querySelectorAll('table.kpis tr').length")
     assert tables > 3

@@ -21,7 +21,8 @@ that they can draw a confidence band across replications:
   optional ``replication`` column (bands when it holds several replications).
 
 :func:`wait_survival` needs per-call records (``record_calls=True``);
-:func:`forest` takes a :class:`~callsim.results.Comparison` or its
+:mod:`~callsim.ui.plots.planning` draws the planning layer's tables (staffing plans,
+calibrations, menu searches); :func:`forest` takes a :class:`~callsim.results.Comparison` or its
 ``differences()`` table; :func:`sweep_kpi` takes a sweep result's tidy ``table``
 (one row per grid point × KPI with ``mean``, ``half_width``, ``ci_low``, ``ci_high``,
 ``n``); :func:`ci_convergence` takes a batch (or its ``replications`` table).
@@ -54,6 +55,13 @@ from callsim.ui.plots.day import (
     interval_overview,
     waiting_calls,
 )
+from callsim.ui.plots.planning import (
+    calibration_residuals,
+    design_ranking,
+    misfit_by_round,
+    staffing_by_slot,
+    targets_by_slot,
+)
 from callsim.ui.plots.waits import survival, wait_survival
 
 __all__ = [
@@ -61,10 +69,12 @@ __all__ = [
     "agents_by_pool",
     "answer_rate_heatmap",
     "band",
+    "calibration_residuals",
     "ci_convergence",
     "clock_axis",
     "clock_start",
     "comparison_day",
+    "design_ranking",
     "forest",
     "interval_kpi",
     "interval_overview",
@@ -72,11 +82,14 @@ __all__ = [
     "is_seconds",
     "kpi_label",
     "kpi_name",
+    "misfit_by_round",
     "replications",
     "save",
     "signed_difference",
+    "staffing_by_slot",
     "survival",
     "sweep_kpi",
+    "targets_by_slot",
     "wait_survival",
     "waiting_calls",
 ]

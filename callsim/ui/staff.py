@@ -1,11 +1,12 @@
 """``callsim staff``: plan staffing from the command line.
 
 Owns turning the parsed arguments of ``callsim staff`` into a :func:`callsim.plan.plan`
-call, printing what it found (agent-hours per pool, verdicts, a redeploy's paired gain)
-and writing the plan's files. Exit codes: 0 when every target is met (or a redeploy
-finished), 2 when a target cannot be met (the files are still written) or the input is
-bad (a :class:`~callsim.errors.ConfigError`, turned into one line by the CLI). Imports
-the planner and rich; nothing but :mod:`callsim.ui.cli` imports it.
+call, printing what it found (the finding sentence of the plan's report first, then
+agent-hours per pool, verdicts, a redeploy's paired gain) and writing the plan's files.
+Exit codes: 0 when every target is met (or a redeploy finished), 2 when a target cannot
+be met (the files are still written) or the input is bad (a
+:class:`~callsim.errors.ConfigError`, turned into one line by the CLI). Imports the
+planner, :mod:`callsim.ui.report` and rich; nothing but :mod:`callsim.ui.cli` imports it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from rich.table import Table
 from callsim.errors import ConfigError
 from callsim.plan.api import PlanResult, plan
 from callsim.plan.output import write_plan
+from callsim.ui.report import print_findings
+from callsim.ui.report.staff import plan_run_dir
 
 EXIT_OK, EXIT_UNMET = 0, 2
 
@@ -109,6 +112,7 @@ def run_staff(args: argparse.Namespace, console: Console) -> int:
                max_agents=_max_agents(args.max_agents),
                backend="processes" if jobs > 1 else "serial", jobs=jobs,
                progress=False if args.quiet else None, **kw)
+    print_findings(console, plan_run_dir(res, args.out))
     console.print(_hours_table(res))
     if res.redeploy is not None:
         console.print(_redeploy_table(res))
