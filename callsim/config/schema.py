@@ -13,6 +13,11 @@ and :mod:`callsim.config.checks`; never the loader, the compiled scenario or the
 Units: every duration is in seconds. A duration may be written as a number of
 seconds or as a string with a unit (``"90s"``, ``"30min"``, ``"8h"``, ``"1d"``);
 clock times are ``"HH:MM"`` and may run past 24:00 only as a shift end (``"25:00"``).
+
+Why one file of ~600 lines: it is the scenario file's reference, section by section, in
+the order a reader meets them (the JSON schema and ``callsim schema`` come from it);
+the sections with logic of their own (menu, channels, hours, distributions, checks)
+are already modules of their own.
 """
 
 from __future__ import annotations

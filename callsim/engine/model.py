@@ -25,6 +25,8 @@ designs compared with one seed see the same callers.
 
 Hot paths (``_arrive``, ``enter``, ``_answer``, ``_on_release``) are written out
 rather than factored into helpers: each Python call is a measurable share of a run.
+That, and keeping the run loop's state in one object the behaviours share, is why this
+file is longer than ~500 lines; policies and behaviours live in their own modules.
 """
 
 from __future__ import annotations
