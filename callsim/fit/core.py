@@ -332,6 +332,10 @@ def fit_log(
     calls = log.calls.loc[log.calls["day"].isin(day_index)].reset_index(drop=True)
     if len(calls) == 0:
         raise LogError(f"{src}: no calls on the selected days ({days or dates})")
+    talk = (calls["outcome"] == "answered") & (calls["handle_time"] > 0)
+    if not talk.any():
+        raise LogError(f"{src}: no answered call with a handle time on the selected days "
+                       f"({days or dates or 'all'}): handle times cannot be fitted")
     types = [str(t) for t in calls["call_type"].value_counts().index]
     if ivr not in ("prompt", "menu", "none"):
         raise LogError(f"{src}: ivr={ivr!r}; allowed: prompt, menu, none")

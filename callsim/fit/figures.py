@@ -51,9 +51,9 @@ def fig_arrivals(fit: FitResult) -> Figure:
 def fig_handle(fit: FitResult) -> Figure:
     """Empirical CDF of handle times against the chosen fit, per call type (log x)."""
     types = [t for t, tf in fit.types.items() if tf.handle is not None]
-    fig = Figure(figsize=(4 * min(len(types), 3), 3.4 * ((len(types) + 2) // 3)),
-                 layout="constrained")
-    axes = np.atleast_1d(fig.subplots((len(types) + 2) // 3, min(len(types), 3))).ravel()
+    n = max(len(types), 1)
+    fig = Figure(figsize=(4 * min(n, 3), 3.4 * ((n + 2) // 3)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots((n + 2) // 3, min(n, 3))).ravel()
     for ax, ct in zip(axes, types, strict=False):
         h = fit.types[ct].handle
         assert h is not None

@@ -161,6 +161,13 @@ def _check_values(out: pd.DataFrame, source: str, row_offset: int) -> None:
         if miss.any():
             raise LogError(f"{source}: row {_first_bad(miss) + row_offset}, column {col!r}: "
                            "empty; every call needs it")
+    for col in _NUMERIC:
+        v = out[col].to_numpy()
+        inf = np.isinf(v)
+        if inf.any():
+            i = _first_bad(inf)
+            raise LogError(f"{source}: row {i + row_offset}, column {col!r}: {v[i]:g} is "
+                           "not a finite number of seconds")
     for col in ("arrival", "ivr_time", "wait", "handle_time"):
         v = out[col].to_numpy()
         neg = v < 0

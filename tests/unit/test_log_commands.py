@@ -153,7 +153,17 @@ BAD_LOGS = {
     "negative_duration.csv": (HEADER + "1,2024-01-01,100,0,100,-5,answered,60,x,A\n",
                               "wait"),
     "empty.csv": ("", "empty"),
+    "infinite_time.csv": (HEADER + "1,2024-01-01,1e400,0,100,5,answered,60,x,A\n",
+                          "not a finite number"),
 }
+
+
+def test_fit_refuses_a_log_with_no_talk_time(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing to fit handle times from: one message (replay and score need none)."""
+    log = _write_bad(tmp_path, "blocked.csv", HEADER + "1,2024-01-01,100,0,,,blocked,,,A\n")
+    code, _out, err = run(["fit", log, "-o", tmp_path / "x.yaml"], capsys)
+    assert code == 2 and str(log) in err and "no answered call with a handle time" in err
 
 
 @pytest.mark.parametrize("name", sorted(BAD_LOGS))
