@@ -113,7 +113,7 @@ class RunDir:
         ``replications`` field)."""
         if self.kind == "run":
             return int(self.doc.get("replications", 0))
-        if self.kind == "compare" and self.differences is not None and len(
+        if self.kind in ("compare", "replay") and self.differences is not None and len(
                 self.differences):
             return int(self.differences["n"].max())
         if self.kind == "sweep" and self.sweep_table is not None and len(self.sweep_table):

@@ -317,6 +317,7 @@ def simulated_tables(run_dir: Path) -> dict[str, pd.DataFrame]:
 
 
 def cmd_score(args: argparse.Namespace, console: Console) -> int:
+    from callsim.fit.arrivals import parse_days, select_days
     from callsim.fit.score import clock_table, interval_of, score, score_figure, write_scores
 
     hours = _hours(args.hours)
@@ -338,9 +339,8 @@ def cmd_score(args: argparse.Namespace, console: Console) -> int:
                "call_type": args.call_type,
                "scores": json.loads(first.summary.to_json(orient="index")),
                "run_dir": str(args.run_dir), "log": log.source, "format": log.format,
-               "days": sorted({str(d.date()) for d in log.calls["day"]}) if days is None
-               and dates is None else (days or [str(d.date()) for d in dates or []]),
-               "interval": interval, "short_abandon": short}
+               "days": [str(d.date()) for d in select_days(log.calls, parse_days(days), dates)],
+               "weekdays": days, "interval": interval, "short_abandon": short}
     fig = score_figure(observed, predictions, hours, args.call_type)
     paths = write_scores(args.run_dir, scores, context, fig)
     _print_findings(console, "score", None,

@@ -115,10 +115,13 @@ def test_fit_run_score_replay_end_to_end(synthetic_log: Path, tmp_path: Path,
                           "(2024-03-04 to 2024-03-07), with their recorded talk times, "
                           f"through {design} and the fitted base {fitted}.")
     # score and report read the replay folder
-    code, out, err = run(["score", rep, synthetic_log, "--hours", "8-19"], capsys)
+    code, out, err = run(["score", rep, synthetic_log, "--hours", "8-19", "--days",
+                          "mon,tue"], capsys)
     assert code == 0, err
-    both = json.loads((rep / "score.json").read_text())["predictions"]
-    assert set(both) == {"base", "more"}
+    both = json.loads((rep / "score.json").read_text())
+    assert set(both["predictions"]) == {"base", "more"}
+    assert both["days"] == ["2024-03-04", "2024-03-05"] and both["weekdays"] == "mon,tue"
+    assert "(2 days, intervals starting 08:00-19:00" in out
     from callsim.io.reader import load_run_dir
     from callsim.ui.report import findings_of
 
@@ -126,6 +129,7 @@ def test_fit_run_score_replay_end_to_end(synthetic_log: Path, tmp_path: Path,
     assert replay_run.kind == "replay" and replay_run.title.endswith("replay of the log")
     sentences = findings_of(replay_run)
     assert sentences[0].startswith("The log's") and len(sentences) == 4  # + 2 scores
+    assert "(4 paired replications, seed 0)" in sentences[1]
     assert sentences[2].endswith(".") and ", base: " in sentences[2]
     code, out, err = run(["report", rep], capsys)
     assert code == 0, err
