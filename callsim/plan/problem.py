@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from callsim.compiled import CompiledScenario, compile_scenario
+from callsim.compiled.hours import FORWARD
 from callsim.config import Scenario, load_scenario, with_overrides
 from callsim.errors import ConfigError
 
@@ -182,6 +183,34 @@ def _components(sc: Scenario) -> list[tuple[list[str], list[str]]]:
     return sorted(out, key=lambda tp: order_p.get(tp[1][0], 0) if tp[1] else 0)
 
 
+def _open_load(cs: CompiledScenario, a: float, b: float) -> np.ndarray:
+    """Expected first attempts per queue in ``[a, b)`` (simulation seconds), open hours
+    applied: a queue closed for part of it keeps the open share of its callers; the rest
+    go to the queue its after-hours treatment forwards them to (that queue's own hours
+    applied in turn), or leave the plan (an outside number, a message, a call-back)."""
+    exp = np.asarray(cs.expected_arrivals(a, b), dtype=float)
+    hours = cs.hours
+    if hours is None or not any(r is not None for r in hours.queues):
+        return exp
+    load = np.zeros_like(exp)
+    for k in range(exp.size):
+        q, share, seen = k, float(exp[k]), set()
+        while share > 0 and q not in seen:  # follow forwards (no loops: compile checks)
+            seen.add(q)
+            rule = hours.queues[q]
+            if rule is None:
+                load[q] += share
+                break
+            window, treatment = rule
+            is_open = window.open_share(a, b)
+            load[q] += share * is_open
+            share *= 1.0 - is_open
+            if treatment.kind != FORWARD:
+                break
+            q = treatment.target
+    return load
+
+
 def _agent_time(cs: CompiledScenario, k: int) -> float:
     ct = cs.call_types[k]
     t = ct.handle.mean + (ct.acw.mean if ct.acw is not None else 0.0)
@@ -258,8 +287,7 @@ def build_setup(scenario: Scenario | str, pools: Sequence[str] | None = None,
     lam = {ct: np.zeros(n_slots) for ct in types}
     for j, occ in enumerate(occurrences):
         if occ:
-            exp = np.mean([cs.expected_arrivals(a, min(a + slot, h.length)) for a in occ],
-                          axis=0)
+            exp = np.mean([_open_load(cs, a, min(a + slot, h.length)) for a in occ], axis=0)
             for k, ct in enumerate(types):
                 lam[ct][j] = float(exp[k]) / (slot / 3600.0)
     today: dict[str, np.ndarray] = {}

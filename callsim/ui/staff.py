@@ -20,6 +20,7 @@ from rich.table import Table
 from callsim.errors import ConfigError
 from callsim.plan.api import PlanResult, plan
 from callsim.plan.output import write_plan
+from callsim.results.kpi_format import fmt, fmt_diff
 from callsim.ui.report import print_findings
 from callsim.ui.report.staff import plan_run_dir
 
@@ -80,12 +81,9 @@ def _redeploy_table(res: PlanResult) -> Table:
         if row.empty:
             continue
         r = row.iloc[0]
-        rate = k.endswith("_rate") or k.startswith("sl_") or k == "occupancy"
-        f = (lambda v: f"{100 * v:.2f} %") if rate else (lambda v: f"{v:,.1f}")
         star = " *" if bool(r["significant"]) else ""
-        t.add_row(k, f(float(r["reference_mean"])), f(float(r["design_mean"])),
-                  f"{'+' if r['difference'] >= 0 else ''}{f(float(r['difference']))} "
-                  f"± {f(float(r['half_width']))}{star}")
+        t.add_row(k, fmt(k, float(r["reference_mean"])), fmt(k, float(r["design_mean"])),
+                  fmt_diff(k, float(r["difference"]), float(r["half_width"])) + star)
     return t
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from callsim.config import load_scenario
+from callsim.config import load_scenario, with_overrides
 from callsim.config.builders import erlang_scenario
 from callsim.errors import ConfigError
 from callsim.plan import cover_at_least_cost, parse_shift_file, parse_target, parse_targets, plan
@@ -19,7 +19,7 @@ from callsim.plan.erlang import Load, agents_needed, effective_rate, kpi_value
 from callsim.plan.evaluate import ratio_ci
 from callsim.plan.problem import build_setup
 from callsim.plan.redeploy import _units, parse_objective, split_budget
-from callsim.plan.search import group_checks
+from callsim.plan.search import erlang_start, group_checks
 from callsim.plan.shifts import coverage, patterns_for, shifts_yaml
 from callsim.plan.targets import check_targets
 from callsim.ui.cli import main
@@ -302,3 +302,37 @@ def test_cli_unknown_shift_field_exit_2(tmp_path: Path,
     code = main(["staff", str(TWO_LEVEL), "--target", "answer_rate>=0.9", "--shifts",
                  str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "out"), "--quiet"])
     assert code == 2 and "shift template file not found" in capsys.readouterr().err
+
+
+def test_closed_hours_take_their_callers_out_of_the_queue_load() -> None:
+    """A queue's callers count in the slots it is open; after hours they count where
+    the treatment forwards them (another queue), or nowhere (an outside number)."""
+    sc = load_scenario(TWO_LEVEL)  # foreign: open 09:00-22:00, else to the 1330 line
+    su = build_setup(sc)
+    always = build_setup(with_overrides(sc, {"hours": None}))
+    closed = [j for j in range(24) if j < 9 or j >= 22]
+    assert su.lam["foreign"][closed].tolist() == [0.0] * len(closed)
+    assert always.lam["foreign"][closed].min() > 0
+    opened = [j for j in range(24) if j not in closed]
+    assert su.lam["foreign"][opened] == pytest.approx(always.lam["foreign"][opened])
+    assert su.lam["city"] == pytest.approx(always.lam["city"])
+    # forwarded to another queue: its load moves there, the total stays
+    base = {"name": "fwd", "horizon": {"length": "1d", "interval": "60min"},
+            "call_types": {"a": {"handle_time": 100, "patience": 100},
+                           "b": {"handle_time": 100, "patience": 100}},
+            "arrivals": {"rate": 60, "mix": {"a": 0.5, "b": 0.5}},
+            "pools": {"pa": {"skills": ["a"], "staffing": 2},
+                      "pb": {"skills": ["b", "a"], "staffing": 2}},
+            "hours": {"queues": {"a": {"open": ["08:00-20:00"],
+                                       "after_hours": {"queue": "b"}}}}}
+    from callsim.config import scenario_from_dict
+
+    fwd = build_setup(scenario_from_dict(base))
+    assert fwd.lam["a"][[7, 8, 19, 20]].tolist() == pytest.approx([0, 30, 30, 0])
+    assert fwd.lam["b"][[7, 8, 19, 20]].tolist() == pytest.approx([60, 30, 30, 60])
+    assert (fwd.lam["a"] + fwd.lam["b"]).sum() == pytest.approx(60 * 24)
+    # the planner's start (Erlang A) staffs no one for a closed queue
+    checks = group_checks(su, parse_targets(["answer_rate>=0.9"]))
+    sched, _present = erlang_start(su, checks, {p: 1000 for p in su.planned})
+    assert sched["foreign_team"][closed].tolist() == [0] * len(closed)
+    assert sched["foreign_team"][opened].min() >= 1
