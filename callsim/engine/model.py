@@ -139,6 +139,8 @@ class Model:
         """Callers answered on arrival skip the :class:`Call` object (see :meth:`_arrive`)."""
         self._inline_enter = not self._hours
         """:meth:`_arrive` writes :meth:`enter` out, unless open hours wrap it."""
+        self._plain_wait = not self.eager and self._on_enter is None
+        """A caller no agent takes waits (:meth:`_no_agent` has nothing to decide)."""
         self._record_answered = recorder.add_answered
         self._release: list[Handler] = [self._on_release]
         self._alarms: list[list[Alarm]] = [[] for _ in self.pools]
@@ -413,8 +415,17 @@ class Model:
             call.queue = q
             call.since = call.queued_at = now
             call.deadline = now + patience
-            self._no_agent(call, queue, now)
-        return self._arrived(j)
+            if self._plain_wait:  # _no_agent with nothing to decide: they wait
+                self._wait(call, queue, now, False)
+            else:
+                self._no_agent(call, queue, now)
+        j += 1  # _arrived, written out for the usual case: no fold, same arrival block
+        if j & _FLUSH_MASK and j < len(self._entry):
+            t = self._entry[j]
+            if t < self._next_block:
+                self._j = j
+                return t
+        return self._arrived(j - 1)
 
     def _arrived(self, j: int) -> float:
         """Caller *j* has entered: the next entry time."""
