@@ -52,7 +52,7 @@ def run() -> int:
 def test(quick: bool = False) -> int:
     ensure_venv("test")
     steps = [
-        [BIN / "ruff", "check", "callsim", "tests", "benchmarks", "dev.py"],
+        [BIN / "ruff", "check", "callsim", "tests", "benchmarks", "scripts", "dev.py"],
         [PY, "-m", "mypy"],
         [BIN / "lint-imports"],
     ]

@@ -183,6 +183,11 @@ class PatienceFit:
         return out
 
 
+MIN_MEAN = 1e-3
+"""Smallest fitted mean patience (s): a log's time resolution. Callers who all abandon
+at wait 0 give an exponential mean of 0, which no distribution accepts."""
+
+
 def _r(x: float) -> float:
     return float(f"{x:.6g}")
 
@@ -212,6 +217,7 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray, min_at_risk: int = 30,
     wait, ab = wait[ok], ab[ok]
     km = kaplan_meier(wait, ab)
     m, lo, hi = exponential_mle(wait, ab)
+    m = max(m, MIN_MEAN)  # every abandonment at wait 0: the log's resolution, not 0
     fit = PatienceFit(km=km, n=int(wait.size), events=int(ab.sum()), exp_mean=m,
                       exp_low=lo, exp_high=hi)
     if fit.events < min_events:
@@ -236,7 +242,7 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray, min_at_risk: int = 30,
         sel = np.unique(np.round(np.linspace(0, times.size - 1, max_steps)).astype(int))
         times, surv = times[sel], surv[sel]
     fit.cut = cut
-    fit.tail_mean = max(float(tail), 1e-6)
+    fit.tail_mean = max(float(tail), MIN_MEAN)
     fit.times = times
     fit.survival = surv
     return fit

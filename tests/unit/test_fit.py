@@ -324,3 +324,13 @@ def test_trace_file_and_section(tmp_path: Path) -> None:
     assert np.allclose(np.sort(t["arrival"]), np.sort(kept["arrival"]))
     assert (t.groupby("day")["arrival"].diff().dropna() >= 0).all()
     assert t["handle_time"].notna().sum() == (kept["outcome"] == "answered").sum()
+
+
+def test_patience_of_callers_who_all_abandon_at_once_is_positive() -> None:
+    """Abandonments all at wait 0 give an exponential mean of 0 (no exposure); the fit
+    floors it at the log's resolution so the scenario is valid."""
+    from callsim.fit.km import MIN_MEAN
+
+    p = fit_patience(np.zeros(5), np.array([True, True, True, False, False]))
+    dist = p.dist()
+    assert dist == {"dist": "exponential", "mean": MIN_MEAN} and p.mean == MIN_MEAN
