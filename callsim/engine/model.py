@@ -39,6 +39,7 @@ from collections.abc import Callable
 import numpy as np
 
 from callsim.compiled import DAY, CompiledScenario
+from callsim.compiled.hours import Treatment, Window
 from callsim.engine.abandonment import Abandonment, EagerAbandonment
 from callsim.engine.announce import Announcements
 from callsim.engine.arrivals import sample_block
@@ -109,9 +110,12 @@ class Model:
         # --- time-of-day routing and channels (engine/hours.py, engine/channels.py):
         # installed only when the scenario has them. Closed queues wrap enter/join (before
         # any behaviour takes a reference to them); channels split each arrival block.
-        self._hours = OpenHours.active(cs)
-        if self._hours:
+        self._hour_rules: list[tuple[Window, Treatment] | None] | None = None
+        """Per queue, its open hours (None: always open), or None without open hours:
+        :meth:`_arrive` writes :meth:`enter` out unless the caller's queue is closed."""
+        if OpenHours.active(cs):
             hours = OpenHours(self, cs, ab, self.t_stop)
+            self._hour_rules = hours.rules
             self.enter, self.join = hours.guard(self.enter, self.join)  # type: ignore[method-assign,assignment]
         self.walker = (MenuWalker(cs.ivr, streams, TimedOptions.of(cs))
                        if cs.ivr is not None else None)
@@ -137,8 +141,6 @@ class Model:
         ab.on_lost = self._on_lost
         self._direct = self.DIRECT_ANSWERS and self._on_answer is None
         """Callers answered on arrival skip the :class:`Call` object (see :meth:`_arrive`)."""
-        self._inline_enter = not self._hours
-        """:meth:`_arrive` writes :meth:`enter` out, unless open hours wrap it."""
         self._plain_wait = not self.eager and self._on_enter is None
         """A caller no agent takes waits (:meth:`_no_agent` has nothing to decide)."""
         self._record_answered = recorder.add_answered
@@ -377,12 +379,15 @@ class Model:
         """
         j = self._j
         arrival, k, q, ivr_time, handle, acw, patience = self._rows[j]
-        if not self._inline_enter:  # open hours: the guarded enter decides
-            call = Call(self.next_id(), k, arrival, handle, acw, patience)
-            call.ivr_time = ivr_time
-            call.queue = q
-            self.enter(call, now)
-            return self._arrived(j)
+        rules = self._hour_rules
+        if rules is not None:
+            rule = rules[q]
+            if rule is not None and not rule[0].is_open(now):  # closed: the guard decides
+                call = Call(self.next_id(), k, arrival, handle, acw, patience)
+                call.ivr_time = ivr_time
+                call.queue = q
+                self.enter(call, now)
+                return self._arrived(j)
         queue = self.queues[q]
         for pool in queue.immediate:
             agent = pool.select_agent(queue)
