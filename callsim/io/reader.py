@@ -333,6 +333,31 @@ def _expected() -> str:
             f"sweep --out), or {markers}")
 
 
+def fit_markers(root: Path) -> list[Path]:
+    """The ``*.fit.json`` documents (``callsim fit -o SCENARIO.yaml``) in folder *root*."""
+    return sorted(root.glob("*.fit.json"))
+
+
+def read_fit(marker: Path) -> RunDir:
+    """A fit's ``SCENARIO.fit.json`` (beside the scenario) as a :class:`RunDir` of kind
+    ``fit``: its folder, the document, and ``estimates`` (every estimate with its CI) as
+    a table; the fit's figures, ``SCENARIO.fit.<figure>.png``, as extra images."""
+    doc = _read_json(marker)
+    if doc.get("kind") != "fit":
+        raise ConfigError(f"{marker}: not a callsim fit document (kind {doc.get('kind')!r})")
+    root = marker.parent
+    run = RunDir(root, "fit", doc, heading=FOLDER_KINDS["fit"].title)
+    run.tables["estimates"] = pd.DataFrame(doc.get("estimates") or [])
+    stem = marker.name[: -len(".fit.json")]
+    for png in sorted(root.glob(f"{stem}.fit.*.png")):
+        run.extra_images["fit_" + png.name[len(stem) + 5:-4]] = png
+    return run
+
+
+register_folder_kind(FolderKind(
+    "fit", "SCENARIO.fit.json", "callsim fit LOG -o SCENARIO.yaml", "fit to a call log"))
+
+
 def load_run_dir(path: str | Path) -> RunDir:
     """Read a results folder of any registered kind (see the module docstring).
 
@@ -342,15 +367,24 @@ def load_run_dir(path: str | Path) -> RunDir:
         When *path* is not a folder, holds no callsim results, or an unfinished run.
     """
     root = Path(path)
+    if root.is_file() and root.name.endswith(".fit.json"):
+        return read_fit(root)
     if not root.is_dir():
         raise ConfigError(f"{root}: no such directory (give the output folder of a callsim "
                           "command: run/compare/sweep --out, staff -o, calibrate "
-                          "--report-dir, optimise-menu -o)")
+                          "--report-dir, optimise-menu -o, or a fit's SCENARIO.fit.json)")
     for fk in FOLDER_KINDS.values():
         if (root / fk.marker).is_file():
             return fk.read(root) if fk.read is not None else read_document(root, fk)
     kind = folder_kind(root)
     if kind is None:
+        fits = fit_markers(root)
+        if len(fits) == 1:
+            return read_fit(fits[0])
+        if fits:
+            raise ConfigError(f"{root}: {len(fits)} fits here ({', '.join(p.name for p in fits)}); "
+                              "give the one to report, e.g. "
+                              f"callsim report {fits[0]}")
         raise ConfigError(f"{root}: no callsim results here ({_expected()})")
     if not (root / DONE[kind]).is_file():
         raise ConfigError(f"{root}: an unfinished callsim {MANIFEST_KINDS[kind]} run (no "

@@ -191,9 +191,10 @@ def _log_line(log: CallLog, console: Console) -> None:
 
 def cmd_fit(args: argparse.Namespace, console: Console) -> int:
     from callsim.fit import fit_log
+    from callsim.ui.report import print_findings
+    from callsim.ui.report.fit import fit_run_dir
 
     log = read(args)
-    _log_line(log, console)
     days, dates = selection(args)
     fit = fit_log(log, days=days, dates=dates, interval=_duration(args.interval, "--interval"),
                   short_abandon=_duration(args.short_abandon, "--short-abandon"),
@@ -201,15 +202,20 @@ def cmd_fit(args: argparse.Namespace, console: Console) -> int:
     out = fit.write_scenario(args.out)
     html = out.with_name(out.stem + ".fit.html")
     doc = fit_summary(fit, log, out)
+    for name, fig in fit.figures().items():  # the fit against the data, for callsim report
+        fig.savefig(out.with_name(f"{out.stem}.fit.{name}.png"), dpi=90)
     js = out.with_name(out.stem + ".fit.json")
     js.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
+    print_findings(console, fit_run_dir(json.loads(json.dumps(doc, default=str)), out))
+    _log_line(log, console)
     st = fit.staffing
     console.print(f"fitted {len(fit.days)} days ({fit.options['days_label']}), "
                   f"{len(fit.types)} call types, {fit.daily.mean():,.0f} calls a day; "
                   f"overdispersion {fit.overdispersion['estimate']:.3f}; agents "
                   f"({fit.options['staffing']}) peak {st['agents'].max():.2f}",
                   highlight=False)
-    console.print(f"wrote {out}, {html}, {js}", highlight=False)
+    console.print(f"wrote {out}, {html}, {js} and the fit's figures as "
+                  f"{out.stem}.fit.*.png (callsim report {js})", highlight=False)
     return 0
 
 

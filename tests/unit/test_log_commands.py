@@ -63,6 +63,29 @@ def test_fit_run_score_replay_end_to_end(synthetic_log: Path, tmp_path: Path,
     assert doc["staffing"]["method"] == "busy_waiting"  # the log names no agents
     assert any(r["quantity"].startswith("agents") for r in doc["estimates"])
     assert fitted.with_name("centre.fit.html").is_file()
+    # the fit opens in callsim report (the document or its folder), finding first
+    from callsim.io.reader import load_run_dir
+    from callsim.ui.report import findings_of
+
+    fit_run = load_run_dir(fitted.with_name("centre.fit.json"))
+    sentences = findings_of(fit_run)
+    assert out.splitlines()[0] == sentences[0]  # the command printed it first
+    calls = next(r for r in doc["estimates"]
+                 if r["quantity"] == "calls per day" and r["call_type"] == "all")
+    assert sentences[0].startswith(f"Fitted to 4 days (all days, 2024-03-04 to 2024-03-07) "
+                                   f"of {synthetic_log}: {calls['estimate']:,.0f} calls a day "
+                                   f"(95 % CI {calls['ci_low']:,.0f} to ")
+    assert sentences[-1].startswith("Agents on the phones (busy_waiting): at most ")
+    assert sorted(fit_run.extra_images) == ["fit_arrivals", "fit_handle_time", "fit_ivr",
+                                            "fit_patience", "fit_staffing"]
+    code, _, err = run(["report", tmp_path], capsys)  # one fit in the folder
+    assert code == 0, err
+    page = (tmp_path / "report.html").read_text()
+    assert page.index('id="finding"') < page.index("Fitted to 4 days") < page.index(
+        'id="figures"') < page.index('id="fig-fit_arrivals"') < page.index('id="tables"')
+    assert "Every estimate" in page
+    code, _, err = run(["plot", fitted.with_name("centre.fit.json")], capsys)
+    assert code == 0 and (tmp_path / "fit_arrivals.png").is_file(), err
     sc = load_scenario(fitted)  # the planned forms validate
     assert sc.call_types["A"].patience is not None
     # run the fitted scenario over as many days and score it against the log

@@ -55,6 +55,7 @@ from callsim.ui.plots.day import (
     interval_overview,
     waiting_calls,
 )
+from callsim.ui.plots.fit import fit_estimate_by_clock
 from callsim.ui.plots.planning import (
     calibration_residuals,
     design_ranking,
@@ -75,6 +76,7 @@ __all__ = [
     "clock_start",
     "comparison_day",
     "design_ranking",
+    "fit_estimate_by_clock",
     "forest",
     "interval_kpi",
     "interval_overview",

@@ -11,9 +11,9 @@ Owns the page order and the entry points (:func:`findings_of`, :func:`figures`,
 recognised and read by :mod:`callsim.io.reader` and rendered by the
 :class:`~callsim.ui.report.base.Renderer` registered under its name in a module of this
 package: :mod:`.run`, :mod:`.compare`, :mod:`.sweep`, :mod:`.staff`, :mod:`.calibrate`,
-:mod:`.menu` (``optimise-menu``), :mod:`.replay` (``callsim replay``; a ``callsim
-score`` of a run, compare or replay folder adds :mod:`.score`'s sections). Adding a
-kind: /work/notes/REPORT.md (a :class:`~callsim.io.reader.FolderKind` in the reader, a
+:mod:`.menu` (``optimise-menu``), :mod:`.fit` (``callsim fit``), :mod:`.replay`
+(``callsim replay``; a ``callsim score`` of a run, compare or replay folder adds
+:mod:`.score`'s sections). Adding a kind: a :class:`~callsim.io.reader.FolderKind` in the reader, a
 renderer module here, imported below). Every KPI's label, format and direction come
 from the KPI registry (:mod:`callsim.results.kpis`). Imports :mod:`callsim.ui.plots`,
 :mod:`callsim.io` and :mod:`callsim.results`; nothing imports it but the CLI.
@@ -34,6 +34,7 @@ from callsim.ui import plots
 # the kinds: each module registers its renderer when imported
 from callsim.ui.report import calibrate as _calibrate  # noqa: F401
 from callsim.ui.report import compare as _compare  # noqa: F401
+from callsim.ui.report import fit as _fit  # noqa: F401
 from callsim.ui.report import menu as _menu  # noqa: F401
 from callsim.ui.report import replay as _replay  # noqa: F401
 from callsim.ui.report import run as _run  # noqa: F401
