@@ -459,7 +459,8 @@ class Model:
     def _answer(self, call: Call, pool: Pool, agent: int, now: float) -> None:
         """*agent* of *pool* answers *call* (a misrouted caller is transferred).
 
-        Written out for callers answered on arrival in :meth:`_arrive`: keep in step."""
+        Written out for callers answered on arrival in :meth:`_arrive` and for the next
+        caller of a freed agent in :meth:`_on_release`: keep in step."""
         k = call.ctype
         if not pool.serves[k]:
             self.misroutes.on_misrouted(call, pool, agent, now)
@@ -499,7 +500,27 @@ class Model:
         call = pool.select_call(now)
         if call is not None:
             self._take(call)
-            self._answer(call, pool, agent, now)
+            k = call.ctype
+            if not self._direct or not pool.serves[k]:
+                self._answer(call, pool, agent, now)
+                return
+            # _answer, written out (no on_answer hook, the pool has the skill): keep in step
+            call.answered_at = now
+            call.pool = pool.idx
+            call.outcome = _ANSWERED
+            busy = call.handle
+            factor = pool.handle_factor
+            if factor is not None:
+                busy *= factor[k]
+            call.ended_at = now + busy
+            end = call.busy_end = now + (busy + call.acw)
+            pool.busy += 1
+            alarm = self._alarms[pool.idx][agent]
+            if alarm.callbacks is None:
+                alarm.set(end)
+            else:
+                self._at(end, self._release, (pool, agent))
+            self.record(call)
         elif pool.call_backs:
             self._on_idle(pool, agent, now)
         else:

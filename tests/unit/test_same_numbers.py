@@ -123,8 +123,9 @@ def test_lazy_and_eager_abandonment_give_the_same_sample_path(seed: int) -> None
 @pytest.mark.parametrize("seed", [1, 2])
 def test_answers_on_arrival_without_a_call_object_give_the_same_numbers(
         seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The model's fast path for callers answered on arrival (no ``Call`` object,
-    ``Model._arrive``) writes ``Model._answer`` out: both give the same run."""
+    """The model's fast paths write ``Model._answer`` out, for callers answered on
+    arrival (no ``Call`` object, ``Model._arrive``) and for the next caller of a freed
+    agent (``Model._on_release``): with and without them, the same run."""
     from callsim.engine.model import Model
 
     data = copy.deepcopy(LAZY)
