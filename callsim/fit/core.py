@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -214,8 +215,9 @@ class FitResult:
         return out
 
     def write_scenario(self, path: str | Path, engine: Engine = "planned",
-                       html: bool = True) -> Path:
-        """Write the scenario YAML and, with *html*, ``<stem>.fit.html`` beside it."""
+                       html: bool = True, figures: Mapping[str, Any] | None = None) -> Path:
+        """Write the scenario YAML and, with *html*, ``<stem>.fit.html`` beside it (with
+        *figures*, :meth:`figures` already drawn, if given)."""
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
         text = yaml.safe_dump(self.scenario_dict(engine), sort_keys=False,
@@ -225,7 +227,7 @@ class FitResult:
             from callsim.fit.html import write_fit_html
 
             write_fit_html(self, p.with_name(p.stem + ".fit.html"),
-                           self.options.get("dropped"), self.options.get("flags"))
+                           self.options.get("dropped"), self.options.get("flags"), figures)
         return p
 
     def figures(self) -> dict[str, Any]:

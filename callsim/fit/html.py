@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,8 +44,10 @@ def _staffing_words(fit: FitResult) -> str:
 
 
 def write_fit_html(fit: FitResult, path: str | Path, dropped: dict[str, int] | None = None,
-                   flags: dict[str, int] | None = None) -> Path:
-    """Write the fit report as one HTML file with embedded figures; return its path."""
+                   flags: dict[str, int] | None = None,
+                   figures: Mapping[str, Figure] | None = None) -> Path:
+    """Write the fit report as one HTML file with embedded figures (*figures*, else
+    ``fit.figures()``); return its path."""
     p = Path(path)
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Fit of "
              f"{html.escape(fit.source)}</title><style>{_CSS}</style></head><body>",
@@ -58,7 +61,7 @@ def write_fit_html(fit: FitResult, path: str | Path, dropped: dict[str, int] | N
         if counts:
             items = "".join(f"<li>{html.escape(k)}: {v}</li>" for k, v in counts.items())
             parts.append(f"<h2>{title}</h2><ul>{items}</ul>")
-    for name, fig in fit.figures().items():
+    for name, fig in (fit.figures() if figures is None else figures).items():
         parts.append(f"<h2>{html.escape(name.replace('_', ' '))}</h2>"
                      f"<img alt='{html.escape(name)}' src='data:image/png;base64,"
                      f"{_png(fig)}'>")

@@ -199,14 +199,15 @@ def cmd_fit(args: argparse.Namespace, console: Console) -> int:
     fit = fit_log(log, days=days, dates=dates, interval=_duration(args.interval, "--interval"),
                   short_abandon=_duration(args.short_abandon, "--short-abandon"),
                   ivr=args.ivr, priority=args.priority, staffing=args.staffing)
-    out = fit.write_scenario(args.out)
+    figures = fit.figures()  # drawn once: the HTML, and PNGs for callsim report
+    out = fit.write_scenario(args.out, figures=figures)
     html = out.with_name(out.stem + ".fit.html")
-    doc = fit_summary(fit, log, out)
-    for name, fig in fit.figures().items():  # the fit against the data, for callsim report
+    for name, fig in figures.items():
         fig.savefig(out.with_name(f"{out.stem}.fit.{name}.png"), dpi=90)
+    text = json.dumps(fit_summary(fit, log, out), indent=2, default=str)
     js = out.with_name(out.stem + ".fit.json")
-    js.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
-    print_findings(console, fit_run_dir(json.loads(json.dumps(doc, default=str)), out))
+    js.write_text(text, encoding="utf-8")
+    print_findings(console, fit_run_dir(json.loads(text), out))  # as callsim report reads it
     _log_line(log, console)
     st = fit.staffing
     console.print(f"fitted {len(fit.days)} days ({fit.options['days_label']}), "
