@@ -242,7 +242,7 @@ class Recorder:
         times = rows["f"].T.copy()
         del rows  # releases the buffer, which can then be emptied
         del buf[:]
-        cid, ctype, queue, outcome, pool, attempt, xout, cb_off, internal, caller = ints
+        cid, ctype, queue, outcome, pool, attempt, xout, cb_off, internal, _caller = ints
         cb_off = cb_off.astype(bool)
         internal = internal.astype(bool)
         arrival, queued, answered_at, ended, busy_end, ivr, prior = times
@@ -258,16 +258,24 @@ class Recorder:
                    outcome, pool, ivr, prior, np.asarray(mis_idx, dtype=np.int64), mis,
                    attempt, cb_off, xout, internal)
         if self.record_calls:
-            self._records.append({
-                "call_id": cid, "call_type": ctype, "queue": queue, "arrival": arrival,
-                "queued_at": queued, "answered_at": answered_at, "ended_at": ended,
-                "outcome": outcome, "pool": pool, "ivr_time": ivr, "prior_wait": prior,
-                "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
-                "caller": np.where(caller < 0, cid, caller), "attempt": attempt,
-                "callback_offered": cb_off,
-                "transferred_out": xout == Transfer.OUT, "referred": xout == Transfer.REFERRAL,
-                "transferred_internal": xout == Transfer.INTERNAL, "internal": internal,
-            })
+            self._records.append(self._record_rows(ints, times, mis_idx))
+
+    def _record_rows(self, ints: np.ndarray, times: np.ndarray, mis_idx: list[int]
+                     ) -> dict[str, np.ndarray]:
+        """Per-call records (columns of arrays) of packed rows' fields *ints*, *times*."""
+        cid, ctype, queue, outcome, pool, attempt, xout, cb_off, internal, caller = ints
+        arrival, queued, answered_at, ended, _busy_end, ivr, prior = times
+        return {
+            "call_id": cid, "call_type": ctype, "queue": queue, "arrival": arrival,
+            "queued_at": queued, "answered_at": answered_at, "ended_at": ended,
+            "outcome": outcome, "pool": pool, "ivr_time": ivr, "prior_wait": prior,
+            "misrouted": _misrouted(self.right, ctype, queue, mis_idx),
+            "caller": np.where(caller < 0, cid, caller), "attempt": attempt,
+            "callback_offered": cb_off.astype(bool),
+            "transferred_out": xout == Transfer.OUT, "referred": xout == Transfer.REFERRAL,
+            "transferred_internal": xout == Transfer.INTERNAL,
+            "internal": internal.astype(bool),
+        }
 
     def _fold(self, cid: np.ndarray, ctype: np.ndarray, queue: np.ndarray,
               arrival: np.ndarray, queued: np.ndarray, answered_at: np.ndarray,
@@ -418,7 +426,10 @@ class Recorder:
         records: dict[str, np.ndarray] | None = None
         if self.record_calls:
             records = ({k: np.concatenate([r[k] for r in self._records])
-                        for k in self._records[0]} if self._records else {})
+                        for k in self._records[0]} if self._records
+                       else self._record_rows(  # no calls: the same columns, no rows
+                           np.zeros((_ROW_DTYPE["i"].shape[0], 0), dtype=np.int64),
+                           np.zeros((_ROW_DTYPE["f"].shape[0], 0)), []))
         return Tallies(
             tally=self.tally, int_tally=self.int_tally, hist=self.hist,
             pool_answered=self.pool_answered, pool_sumw=self.pool_sumw,

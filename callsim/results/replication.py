@@ -161,21 +161,10 @@ def _agent_table(cs: CompiledScenario, t: Tallies) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-CALL_COLUMNS = ("call_id", "call_type", "queue", "arrival", "queued_at", "answered_at",
-                "ended_at", "outcome", "pool", "ivr_time", "prior_wait", "misrouted",
-                "caller", "attempt", "callback_offered", "transferred_out", "referred",
-                "transferred_internal", "internal", "wait")
-"""Columns of the per-call records (``record_calls=True``), in order."""
-_TEXT = ("call_type", "queue", "outcome", "pool")
-
-
 def _calls_frame(cs: CompiledScenario, records: dict[str, np.ndarray] | None
                  ) -> pd.DataFrame | None:
     if records is None:
         return None
-    if not records:  # no calls at all: the same columns, no rows
-        return pd.DataFrame({c: pd.Series(dtype=object if c in _TEXT else float)
-                             for c in CALL_COLUMNS})
     df = pd.DataFrame(records).sort_values("call_id", kind="stable").reset_index(drop=True)
     types = np.array([*cs.type_names, ""], dtype=object)
     pools = np.array([*cs.pool_names, ""], dtype=object)
